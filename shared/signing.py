@@ -37,8 +37,8 @@ __all__ = [
     "Verification",
     "Verifier",
     "make_sign",
-    "play_urls",
     "parse_t",
+    "play_urls",
     "push_url",
     "signed_pair",
     "tx_secret",
@@ -326,7 +326,9 @@ def verify_push_url(
     return index
 
 
-def _match_secret(keys: Sequence[str], stream: str, when: str, secret: str) -> int | None:
+def _match_secret(
+    keys: Sequence[str], stream: str, when: str, secret: str
+) -> int | None:
     found: int | None = None
     for index, key in enumerate(keys):
         expected = tx_secret(key, stream, when).encode()

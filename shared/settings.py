@@ -1,0 +1,168 @@
+"""Every environment variable the package reads, in one place.
+
+An explicit argument beats an environment variable, which beats a default:
+``load_settings(store_url="sqlite:///x.db")`` ignores ``LIVE_STORE_URL``.
+
+The model is plain pydantic rather than pydantic-settings: the callback runs on
+every cold start of a cloud function, and pydantic-settings costs about 80 ms
+of imports there (asyncio, ssl, dotenv) for features we do not use. The names
+below are the whole contract; the README's table lists the same ones.
+
+A bad value fails at start with a :class:`~shared.errors.ConfigError` that
+names the variable and never repeats the value, since many of them are secrets.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+
+from shared.errors import ConfigError
+
+__all__ = ["ENV_NAMES", "Settings", "default_store_url", "load_settings"]
+
+#: Seconds Tencent's clock may run behind ours before a fresh pair looks stale.
+_DEFAULT_GRACE = 30
+_DEFAULT_MAX_FUTURE = 86_400
+
+
+class Settings(BaseModel):
+    """The package's configuration; field aliases are the environment names."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
+
+    callback_keys: tuple[SecretStr, ...] = Field(default=(), alias="LIVE_CALLBACK_KEYS")
+    allow_unsigned: bool = Field(default=False, alias="LIVE_CALLBACK_ALLOW_UNSIGNED")
+    sign_grace_seconds: int = Field(
+        default=_DEFAULT_GRACE, ge=0, le=3600, alias="LIVE_SIGN_GRACE_SECONDS"
+    )
+    sign_max_future_seconds: int = Field(
+        default=_DEFAULT_MAX_FUTURE, ge=60, alias="LIVE_SIGN_MAX_FUTURE_SECONDS"
+    )
+    store_url: str = Field(default="", alias="LIVE_STORE_URL")
+    api_backend: Literal["api3", "legacy"] = Field(
+        default="api3", alias="LIVE_API_BACKEND"
+    )
+    api_endpoint: str = Field(default="", alias="LIVE_API_ENDPOINT")
+    appid: int | None = Field(default=None, gt=0, alias="LIVE_APPID")
+    api_key: SecretStr | None = Field(default=None, alias="LIVE_API_KEY")
+    push_domain: str = Field(default="", alias="LIVE_PUSH_DOMAIN")
+    app_name: str = Field(default="live", min_length=1, alias="LIVE_APP_NAME")
+    secret_id: SecretStr | None = Field(default=None, alias="TENCENTCLOUD_SECRET_ID")
+    secret_key: SecretStr | None = Field(default=None, alias="TENCENTCLOUD_SECRET_KEY")
+    wecom_url: SecretStr | None = Field(default=None, alias="ALERT_WECOM_URL")
+    dingtalk_url: SecretStr | None = Field(default=None, alias="ALERT_DINGTALK_URL")
+    dingtalk_secret: SecretStr | None = Field(
+        default=None, alias="ALERT_DINGTALK_SECRET"
+    )
+    webhook_url: SecretStr | None = Field(default=None, alias="ALERT_WEBHOOK_URL")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", alias="LIVE_LOG_LEVEL"
+    )
+
+    @field_validator("callback_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        # The environment gives one comma-separated string; callers may pass a list.
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("store_url")
+    @classmethod
+    def _check_store_url(cls, value: str) -> str:
+        if value and not value.startswith(_STORE_SCHEMES):
+            raise ValueError("must start with sqlite:///, postgresql:// or postgres://")
+        return value
+
+    @field_validator("api_endpoint")
+    @classmethod
+    def _check_endpoint(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// base URL")
+        return value.rstrip("/")
+
+    @field_validator("wecom_url", "dingtalk_url", "webhook_url")
+    @classmethod
+    def _check_alert_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(
+            ("http://", "https://")
+        ):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @property
+    def resolved_store_url(self) -> str:
+        """The store URL, or the embedded default when none is set."""
+        return self.store_url or default_store_url()
+
+    def key_values(self) -> tuple[str, ...]:
+        """The callback keys as plain strings, primary first."""
+        return tuple(key.get_secret_value() for key in self.callback_keys)
+
+
+_STORE_SCHEMES = ("sqlite:///", "postgresql://", "postgres://")
+
+#: Every environment variable name the package reads.
+ENV_NAMES: tuple[str, ...] = tuple(
+    str(field.alias) for field in Settings.model_fields.values()
+)
+
+
+def default_store_url(environ: Mapping[str, str] | None = None) -> str:
+    """Return the embedded SQLite store's URL.
+
+    On SCF only /tmp is writable, so the file goes there; locally it sits in the
+    working directory where a person will find it.
+    """
+    env = os.environ if environ is None else environ
+    on_scf = "SCF_FUNCTIONNAME" in env or env.get("TENCENTCLOUD_RUNENV") == "SCF"
+    folder = Path("/tmp") if on_scf else Path.cwd()  # noqa: S108
+    return f"sqlite:///{folder / 'live-sync.sqlite3'}"
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, **overrides: Any
+) -> Settings:
+    """Read the settings from the environment, with explicit overrides on top.
+
+    Args:
+        environ: the variables to read; ``os.environ`` when omitted.
+        **overrides: field names (``store_url=...``) that beat the environment.
+
+    Raises:
+        ConfigError: a value is malformed; the message names the variable only.
+    """
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {name: env[name] for name in ENV_NAMES if name in env}
+    for name, value in overrides.items():
+        values[_env_name(name)] = value
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    # pydantic's own text repeats the input value; build ours from loc and msg.
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False):
+        name = _env_name(str(error["loc"][0]) if error["loc"] else "?")
+        problems.append(f"{name}: {error['msg']}")
+    return "invalid configuration: " + "; ".join(problems)
+
+
+def _env_name(field_or_alias: str) -> str:
+    field = Settings.model_fields.get(field_or_alias)
+    return str(field.alias) if field is not None else field_or_alias
