@@ -1,0 +1,100 @@
+"""The shared store: PostgreSQL through psycopg 3.
+
+Right when many function instances must share one state. Each thread keeps its
+own connection. A transaction-scoped advisory lock per stream serialises the
+read-decide-write of that stream's state, while events of other streams go on
+in parallel. psycopg is imported here only, so nothing else pays for it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+
+from shared.errors import StoreError, StoreUnavailable
+from shared.state import StreamKey
+from shared.store.schema import POSTGRES_MIGRATIONS
+from shared.store.sql import Cursor, SqlStore, iter_statements
+
+__all__ = ["PostgresStore"]
+
+#: Seconds to wait for a connection before the store counts as unavailable.
+CONNECT_TIMEOUT = 5
+
+#: Key of the advisory lock that keeps two instances from migrating at once.
+_MIGRATION_LOCK = 7_514_209_001
+
+
+class PostgresStore(SqlStore):
+    """A store in a PostgreSQL database."""
+
+    placeholder = "%s"
+
+    def __init__(self, url: str) -> None:
+        """Remember the connection URL; connections open on first use."""
+        self._url = url
+        self._local = threading.local()
+        self._all: list[psycopg.Connection[Any]] = []
+        self._lock = threading.Lock()
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        conn: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
+        if conn is not None and not conn.closed:
+            return conn
+        try:
+            conn = psycopg.connect(self._url, connect_timeout=CONNECT_TIMEOUT)
+        except psycopg.Error as exc:
+            # The driver's message can repeat the URL, password included.
+            raise StoreUnavailable(
+                f"cannot connect to PostgreSQL: {type(exc).__name__}"
+            ) from None
+        self._local.conn = conn
+        with self._lock:
+            self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Cursor]:
+        conn = self._connection()
+        try:
+            with conn.transaction(), conn.cursor() as cur:
+                yield cur
+        except psycopg.OperationalError as exc:
+            conn.close()
+            raise StoreUnavailable(f"PostgreSQL failed: {type(exc).__name__}") from None
+        except psycopg.Error as exc:
+            raise StoreError(f"PostgreSQL failed: {type(exc).__name__}") from None
+
+    def _lock_stream(self, cur: Cursor, key: StreamKey) -> None:
+        cur.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (str(key),)
+        )
+
+    def migrate(self) -> int:
+        with self._transaction() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            cur.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
+            )
+            cur.execute("SELECT MAX(version) FROM schema_version")
+            current = cur.fetchone()[0] or 0
+            for version, script in enumerate(POSTGRES_MIGRATIONS, start=1):
+                if version <= current:
+                    continue
+                for statement in iter_statements(script):
+                    cur.execute(statement)
+                cur.execute(
+                    "INSERT INTO schema_version (version) VALUES (%s)", (version,)
+                )
+            return len(POSTGRES_MIGRATIONS)
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
