@@ -13,6 +13,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from shared.codes import StopReason, stop_reason
     from shared.errors import (
         Category,
         ConfigError,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
         TimestampInFuture,
         TimestampMalformed,
     )
+    from shared.events import parse_event
     from shared.http import (
         Request,
         Response,
@@ -55,6 +57,16 @@ if TYPE_CHECKING:
         tx_time,
         verify_push_url,
     )
+    from shared.state import StreamKey, StreamState, Transition
+    from shared.store import (
+        Alert,
+        EventRecord,
+        EventStatus,
+        RecordResult,
+        Store,
+        StoredEvent,
+        open_store,
+    )
 
 _EXPORTS: dict[str, str] = {
     # errors
@@ -74,6 +86,11 @@ _EXPORTS: dict[str, str] = {
     "TencentError": "shared.errors",
     "TimestampInFuture": "shared.errors",
     "TimestampMalformed": "shared.errors",
+    # error tables
+    "StopReason": "shared.codes",
+    "stop_reason": "shared.codes",
+    # events
+    "parse_event": "shared.events",
     # front doors
     "Request": "shared.http",
     "Response": "shared.http",
@@ -90,6 +107,17 @@ _EXPORTS: dict[str, str] = {
     "ENV_NAMES": "shared.settings",
     "Settings": "shared.settings",
     "load_settings": "shared.settings",
+    # state and store
+    "StreamKey": "shared.state",
+    "StreamState": "shared.state",
+    "Transition": "shared.state",
+    "Alert": "shared.store",
+    "EventRecord": "shared.store",
+    "EventStatus": "shared.store",
+    "RecordResult": "shared.store",
+    "Store": "shared.store",
+    "StoredEvent": "shared.store",
+    "open_store": "shared.store",
     # signing
     "SignedPair": "shared.signing",
     "Verification": "shared.signing",
@@ -103,7 +131,62 @@ _EXPORTS: dict[str, str] = {
     "verify_push_url": "shared.signing",
 }
 
-__all__ = sorted(_EXPORTS)
+# Spelled out so type checkers see the re-exports; a test keeps it equal to
+# the keys of _EXPORTS.
+__all__ = [
+    "ENV_NAMES",
+    "Alert",
+    "Category",
+    "ConfigError",
+    "ErrorInfo",
+    "EventRecord",
+    "EventStatus",
+    "Invocation",
+    "KeyNotConfigured",
+    "LiveError",
+    "PayloadError",
+    "RecordResult",
+    "Request",
+    "Response",
+    "Settings",
+    "Severity",
+    "SignFieldMissing",
+    "SignatureError",
+    "SignatureExpired",
+    "SignatureMismatch",
+    "SignedPair",
+    "StopReason",
+    "Store",
+    "StoreError",
+    "StoreUnavailable",
+    "StoredEvent",
+    "StreamKey",
+    "StreamState",
+    "TencentError",
+    "TimestampInFuture",
+    "TimestampMalformed",
+    "Transition",
+    "Verification",
+    "Verifier",
+    "configure_logging",
+    "is_timer_event",
+    "json_response",
+    "load_settings",
+    "make_sign",
+    "open_store",
+    "parse_event",
+    "play_urls",
+    "push_url",
+    "request_from_flask",
+    "request_from_scf",
+    "response_to_flask",
+    "response_to_scf",
+    "signed_pair",
+    "stop_reason",
+    "tx_secret",
+    "tx_time",
+    "verify_push_url",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -71,17 +71,15 @@ class SqliteStore(SqlStore):
         try:
             cur = conn.cursor()
             cur.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StoreUnavailable(f"SQLite store is busy: {exc}") from None
+        except sqlite3.Error as exc:
+            raise _translate(exc) from None
         try:
             yield cur
             cur.execute("COMMIT")
         except BaseException as exc:
             conn.rollback()
-            if isinstance(exc, sqlite3.OperationalError):
-                raise StoreUnavailable(f"SQLite store failed: {exc}") from None
             if isinstance(exc, sqlite3.Error):
-                raise StoreError(f"SQLite store failed: {type(exc).__name__}") from None
+                raise _translate(exc) from None
             raise
 
     def _lock_stream(self, cur: Cursor, key: StreamKey) -> None:
@@ -111,3 +109,14 @@ class SqliteStore(SqlStore):
                 conn.close()
             self._all.clear()
         self._local = threading.local()
+
+
+#: Words in SQLite's messages that mean "try again later", not "this is wrong".
+_UNAVAILABLE = ("locked", "busy", "unable to open", "disk", "readonly")
+
+
+def _translate(exc: sqlite3.Error) -> StoreError:
+    text = str(exc)
+    if any(word in text for word in _UNAVAILABLE):
+        return StoreUnavailable(f"SQLite store is unavailable: {text}")
+    return StoreError(f"SQLite store failed: {type(exc).__name__}: {text}")

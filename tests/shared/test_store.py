@@ -1,0 +1,193 @@
+"""The store's contract, run on SQLite and on PostgreSQL alike."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from shared import (
+    Alert,
+    ConfigError,
+    EventRecord,
+    EventStatus,
+    Store,
+    StoreError,
+    StoreUnavailable,
+    StreamKey,
+    Transition,
+    open_store,
+)
+from shared.store.sql import MAX_SAMPLES, SAMPLE_BYTES
+
+KEY = StreamKey("push.example.com", "live", "s1")
+
+
+def record(
+    dedup: str,
+    *,
+    seq: str = "1",
+    at: int = 100,
+    status: EventStatus = EventStatus.APPLIED,
+    stream: StreamKey | None = KEY,
+) -> EventRecord:
+    """An event record with the given dedup key."""
+    return EventRecord(
+        dedup_key=dedup,
+        event_type=1,
+        stream=stream,
+        sequence=seq,
+        event_time=at,
+        received_at=time.time(),
+        status=status,
+        body=b'{"event_type":1}',
+        key_index=0,
+    )
+
+
+def test_migrate_is_idempotent(store: Store) -> None:
+    """Migrating twice leaves the same schema version."""
+    assert store.migrate() == store.migrate() == 1
+
+
+def test_event_is_recorded_once(store: Store) -> None:
+    """The second record of one dedup key is a duplicate and changes nothing."""
+    first = store.record_event(record("a"), Transition("push", "1", 100))
+    again = store.record_event(record("a"), Transition("push", "1", 100))
+
+    assert (first.duplicate, first.state_changed) == (False, True)
+    assert again.duplicate
+    assert again.state == first.state
+    assert store.event_count() == 1
+
+
+def test_events_read_back_newest_first(store: Store) -> None:
+    """Stored events keep every field, newest first."""
+    written = record("a")
+    store.record_event(written)
+    store.record_event(record("b", stream=None))
+
+    newest, oldest = store.events()
+    assert newest.record.dedup_key == "b"
+    assert newest.record.stream is None
+    assert oldest.record == written
+    assert oldest.id < newest.id
+
+
+def test_stale_change_is_recorded_but_not_applied(store: Store) -> None:
+    """An older event is stored and reported stale; the state stays."""
+    store.record_event(record("new", seq="2", at=200), Transition("push", "2", 200))
+    result = store.record_event(
+        record("old", seq="1", at=100), Transition("stop", "1", 100, errcode=1)
+    )
+
+    assert result.stale
+    assert store.event_count() == 2
+    state = store.stream(KEY)
+    assert state is not None
+    assert state.sequence == "2"
+
+
+def test_quarantined_event_does_not_move_state(store: Store) -> None:
+    """Only applied events change streams."""
+    result = store.record_event(
+        record("q", status=EventStatus.QUARANTINED), Transition("push", "1", 100)
+    )
+
+    assert not result.state_changed
+    assert store.stream(KEY) is None
+    assert store.event_count(EventStatus.QUARANTINED) == 1
+
+
+def test_alerts_are_queued_with_their_event(store: Store) -> None:
+    """Alerts go into the outbox in the event's transaction, once."""
+    alert = Alert("fp", "abnormal_stop", "error", "t", {"errcode": 18}, KEY, 5.0)
+
+    store.record_event(record("a"), None, [alert])
+    store.record_event(record("a"), None, [alert])
+
+    assert store.pending_alerts() == [alert]
+
+
+def test_streams_are_listed_by_key(store: Store) -> None:
+    """Every known stream comes back, ordered."""
+    other = StreamKey("push.example.com", "live", "s0")
+    store.record_event(record("a"), Transition("push", "1", 100))
+    store.record_event(record("b", stream=other), Transition("push", "1", 100))
+
+    assert [state.key for state in store.streams()] == [other, KEY]
+
+
+def test_counters_add_up(store: Store) -> None:
+    """Counters start at zero and add."""
+    store.count("verify.sign_mismatch")
+    store.count("verify.sign_mismatch", 2)
+
+    assert store.counters() == {"verify.sign_mismatch": 3}
+
+
+def test_samples_are_bounded(store: Store) -> None:
+    """Samples are cut short and only the newest are kept."""
+    for index in range(MAX_SAMPLES + 5):
+        store.keep_sample("r", str(index).encode() * 1000, float(index))
+
+    kept = store.samples()
+    assert len(kept) == MAX_SAMPLES
+    assert all(len(sample) <= SAMPLE_BYTES for _, sample in kept)
+    assert kept[0][1].startswith(str(MAX_SAMPLES + 4).encode())
+
+
+def test_concurrent_deliveries_leave_one_row(store: Store, store_url: str) -> None:
+    """Sixteen writers racing on one event leave exactly one row and one state."""
+    stores = [open_store(store_url) for _ in range(4)]
+    barrier = threading.Barrier(16)
+    results = []
+
+    def deliver(index: int) -> None:
+        barrier.wait()
+        outcome = stores[index % 4].record_event(
+            record("same"), Transition("push", "1", 100)
+        )
+        results.append(outcome.duplicate)
+
+    threads = [threading.Thread(target=deliver, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(results) == [False] + [True] * 15
+    assert stores[0].event_count() == 1
+    for opened in stores:
+        opened.close()
+
+
+def test_unknown_scheme_is_a_config_error() -> None:
+    """A URL naming no engine fails with ConfigError."""
+    with pytest.raises(ConfigError):
+        open_store("mysql://localhost/db")
+
+
+def test_memory_sqlite_is_refused() -> None:
+    """An in-memory SQLite store would differ per thread, so it is refused."""
+    with pytest.raises(StoreError):
+        open_store("sqlite:///:memory:")
+
+
+def test_unreachable_sqlite_is_unavailable(tmp_path: Path) -> None:
+    """A SQLite path in a missing folder makes the store unavailable."""
+    broken = open_store(f"sqlite:///{tmp_path / 'missing' / 'x.db'}")
+
+    with pytest.raises(StoreUnavailable):
+        broken.migrate()
+
+
+def test_unreachable_postgres_is_unavailable() -> None:
+    """A PostgreSQL server that does not answer makes the store unavailable."""
+    broken = open_store("postgresql://nobody:hunter2@127.0.0.1:1/none")
+
+    with pytest.raises(StoreUnavailable) as caught:
+        broken.migrate()
+    assert "hunter2" not in str(caught.value)
