@@ -13,7 +13,15 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from shared.codes import StopReason, stop_reason
+    from shared.codes import (
+        StopKind,
+        StopReason,
+        describe,
+        from_api3,
+        from_http_status,
+        from_legacy,
+        stop_reason,
+    )
     from shared.errors import (
         Category,
         ConfigError,
@@ -32,7 +40,14 @@ if TYPE_CHECKING:
         TimestampInFuture,
         TimestampMalformed,
     )
-    from shared.events import parse_event
+    from shared.events import (
+        EVENT_NAMES,
+        EVENT_TYPES,
+        BaseEvent,
+        Event,
+        event_name,
+        parse_event,
+    )
     from shared.http import (
         Request,
         Response,
@@ -87,9 +102,19 @@ _EXPORTS: dict[str, str] = {
     "TimestampInFuture": "shared.errors",
     "TimestampMalformed": "shared.errors",
     # error tables
+    "StopKind": "shared.codes",
     "StopReason": "shared.codes",
+    "describe": "shared.codes",
+    "from_api3": "shared.codes",
+    "from_http_status": "shared.codes",
+    "from_legacy": "shared.codes",
     "stop_reason": "shared.codes",
     # events
+    "BaseEvent": "shared.events",
+    "EVENT_NAMES": "shared.events",
+    "EVENT_TYPES": "shared.events",
+    "Event": "shared.events",
+    "event_name": "shared.events",
     "parse_event": "shared.events",
     # front doors
     "Request": "shared.http",
@@ -135,10 +160,14 @@ _EXPORTS: dict[str, str] = {
 # the keys of _EXPORTS.
 __all__ = [
     "ENV_NAMES",
+    "EVENT_NAMES",
+    "EVENT_TYPES",
     "Alert",
+    "BaseEvent",
     "Category",
     "ConfigError",
     "ErrorInfo",
+    "Event",
     "EventRecord",
     "EventStatus",
     "Invocation",
@@ -155,6 +184,7 @@ __all__ = [
     "SignatureExpired",
     "SignatureMismatch",
     "SignedPair",
+    "StopKind",
     "StopReason",
     "Store",
     "StoreError",
@@ -169,6 +199,11 @@ __all__ = [
     "Verification",
     "Verifier",
     "configure_logging",
+    "describe",
+    "event_name",
+    "from_api3",
+    "from_http_status",
+    "from_legacy",
     "is_timer_event",
     "json_response",
     "load_settings",

@@ -35,11 +35,26 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger("live")
     if root.handlers:
         return
-    handler = logging.StreamHandler(sys.stdout)
+    handler = _StdoutHandler()
     handler.setFormatter(logging.Formatter("%(message)s"))
     root.addHandler(handler)
     root.setLevel(level)
     root.propagate = False
+
+
+class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stdout`` is at the time of the record.
+
+    Runtimes and test harnesses replace ``sys.stdout``; a handler bound to
+    the object it saw at start would write into a stream nobody reads.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(sys.stdout)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stdout
+        super().emit(record)
 
 
 class Invocation:

@@ -1,0 +1,88 @@
+"""Cold start of the callback against a process that only uses pydantic.
+
+Each sample is a fresh interpreter. The callback's process imports
+``functions/callback/main.py`` and answers its first event through
+``main_handler`` (settings, store schema, verification, parsing, storing).
+The baseline imports pydantic, defines one model and validates one dict.
+Samples alternate between the two. Target: at most 1.5x.
+
+Run: ``python -m bench cold_start``.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from shared import make_sign
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = 15
+KEY = "bench-key"
+
+_BASELINE = """
+import pydantic
+class Model(pydantic.BaseModel):
+    name: str
+    value: int
+Model.model_validate({"name": "a", "value": 1})
+"""
+
+_CALLBACK = """
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("main", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+answer = module.main_handler({"httpMethod": "POST", "body": sys.argv[2]}, None)
+assert answer["statusCode"] == 200, answer
+forbidden = {"requests", "flask", "tencentcloud", "psycopg", "werkzeug"}
+loaded = {name.split(".")[0] for name in sys.modules} & forbidden
+assert not loaded, loaded
+"""
+
+
+def _run(code: str, args: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", code, *args],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    """Alternate fresh processes and print the ratio of medians."""
+    work = Path(tempfile.mkdtemp(prefix="bench-cold-"))
+    main_py = str(ROOT / "functions" / "callback" / "main.py")
+    t = int(time.time()) + 3600
+    base_times, ours_times = [], []
+    for sample in range(SAMPLES):
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "LIVE_CALLBACK_KEYS": KEY,
+            # A new store each time: the schema is created on every cold start.
+            "LIVE_STORE_URL": f"sqlite:///{work / f'cold{sample}.sqlite3'}",
+        }
+        body = (
+            '{"event_type":1,"app":"push.example.com","appname":"live",'
+            f'"stream_id":"s","sequence":"{sample}","event_time":1700000000,'
+            f'"errcode":0,"errmsg":"ok","t":{t},"sign":"{make_sign(KEY, t)}"}}'
+        )
+        base_times.append(_run(_BASELINE, [], env))
+        ours_times.append(_run(_CALLBACK, [main_py, body], env))
+
+    base = statistics.median(base_times)
+    ours = statistics.median(ours_times)
+    print(f"samples={SAMPLES}")
+    print(f"pydantic + one model:            {base * 1000:7.1f} ms")
+    print(f"callback import + first event:   {ours * 1000:7.1f} ms")
+    print(f"ratio: {ours / base:.2f}x  (target <= 1.5x)")
