@@ -11,6 +11,7 @@ so a careless ``inv.add(sign=...)`` cannot leak one.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
@@ -25,6 +26,13 @@ _logger = logging.getLogger("live.invocation")
 _FORBIDDEN = ("sign", "key", "secret", "token", "password", "authorization")
 
 _COLD = True
+
+
+@functools.lru_cache(maxsize=256)
+def _allowed(name: str) -> bool:
+    # Field names come from code, not input, so the cache stays small.
+    lowered = name.lower()
+    return not any(word in lowered for word in _FORBIDDEN)
 
 
 def configure_logging(level: str = "INFO") -> None:
@@ -70,7 +78,7 @@ class Invocation:
     def add(self, **fields: Any) -> None:
         """Add or replace fields; names that could hold a secret are ignored."""
         for name, value in fields.items():
-            if not any(word in name.lower() for word in _FORBIDDEN):
+            if _allowed(name):
                 self._fields[name] = value
 
     @property

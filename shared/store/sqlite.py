@@ -11,7 +11,6 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from shared.errors import StoreError, StoreUnavailable
 from shared.state import StreamKey
@@ -29,7 +28,7 @@ class SqliteStore(SqlStore):
 
     placeholder = "?"
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str) -> None:
         """Open (lazily) the database at ``path``; ``:memory:`` is refused.
 
         Raises:
@@ -37,7 +36,7 @@ class SqliteStore(SqlStore):
         """
         if str(path) == ":memory:":
             raise StoreError("an in-memory SQLite store cannot be shared; use a file")
-        self.path = Path(path)
+        self.path = path
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
