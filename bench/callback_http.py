@@ -69,7 +69,7 @@ def _start(
     ]  # fmt: skip
     proc = subprocess.Popen(
         command,
-        env={**os.environ, **env},
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -1,0 +1,1 @@
+"""An end-to-end run on loopback: the emulator feeds the real callback."""
