@@ -40,6 +40,7 @@ class SqliteStore(SqlStore):
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._writer = threading.Lock()
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -66,6 +67,13 @@ class SqliteStore(SqlStore):
 
     @contextmanager
     def _transaction(self) -> Iterator[Cursor]:
+        # Threads of one process queue here instead of in SQLite's busy
+        # handler, which sleeps in steps of milliseconds between retries.
+        with self._writer, self._open_transaction() as cur:
+            yield cur
+
+    @contextmanager
+    def _open_transaction(self) -> Iterator[Cursor]:
         conn = self._connection()
         try:
             cur = conn.cursor()
