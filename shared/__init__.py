@@ -14,13 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from shared.codes import (
-        StopKind,
-        StopReason,
         describe,
         from_api3,
         from_http_status,
         from_legacy,
-        stop_reason,
     )
     from shared.errors import (
         Category,
@@ -73,6 +70,7 @@ if TYPE_CHECKING:
         verify_push_url,
     )
     from shared.state import StreamKey, StreamState, Transition
+    from shared.stops import StopKind, StopReason, stop_reason
     from shared.store import (
         Alert,
         EventRecord,
@@ -102,13 +100,13 @@ _EXPORTS: dict[str, str] = {
     "TimestampInFuture": "shared.errors",
     "TimestampMalformed": "shared.errors",
     # error tables
-    "StopKind": "shared.codes",
-    "StopReason": "shared.codes",
+    "StopKind": "shared.stops",
+    "StopReason": "shared.stops",
     "describe": "shared.codes",
     "from_api3": "shared.codes",
     "from_http_status": "shared.codes",
     "from_legacy": "shared.codes",
-    "stop_reason": "shared.codes",
+    "stop_reason": "shared.stops",
     # events
     "BaseEvent": "shared.events",
     "EVENT_NAMES": "shared.events",

@@ -1,6 +1,7 @@
-"""Tencent Live's error codes and stop reasons, mapped to what a person can do.
+"""Tencent Live's error codes, mapped to what a person can do.
 
-Tencent reports trouble at five layers, and this module keeps one table for each:
+Tencent reports trouble at five layers. This module keeps one table for each of
+the first four:
 
 * HTTP: the status of an answer. The legacy hosts use 403 and 404; gateways in
   front of either API answer 429 and 5xx on their own.
@@ -11,8 +12,13 @@ Tencent reports trouble at five layers, and this module keeps one table for each
   plus the codes Tencent's Python SDK raises by itself (``ClientNetworkError``...).
   Exact codes come first; a family such as ``ResourceNotFound.`` has a prefix
   rule for codes Tencent adds later, and the most specific rule wins.
-* Stop reasons: the ``errcode`` and ``sub_errcode`` of a stop callback, which say
-  why a publisher's stream ended and whether that deserves an alert.
+
+The fifth layer, stop reasons (the ``errcode`` and ``sub_errcode`` of a stop
+callback, which say why a publisher's stream ended and whether that deserves an
+alert), lives in :mod:`shared.stops`, so that the callback function can load it
+without the tables here. This module re-exports its names (``STOP_REASONS``,
+``LEGACY_STOP_MESSAGES``, ``UNKNOWN_STOP``, ``StopKind``, ``StopReason``,
+``stop_reason``), so ``from shared.codes import stop_reason`` keeps working.
 
 The tables are the single source of truth: the classifiers below only look codes
 up, every entry carries its category, severity and remedy, and a test fails on
@@ -20,30 +26,37 @@ any entry that lacks one. Some codes describe a state rather than a failure
 (nothing is live, the query found no data); their entries say so with
 ``is_state`` and callers treat them as answers.
 
-Severity follows one scale: ``critical`` when every call fails until a person
-acts (credentials, a stopped account), ``error`` when a person must change
-something, ``warning`` when the problem may pass by itself, ``info`` when
-nothing is wrong.
+Severity follows one scale, here and in :mod:`shared.stops`: ``critical`` when
+every call fails until a person acts (credentials, a stopped account), ``error``
+when a person must change something, ``warning`` when the problem may pass by
+itself, ``info`` when nothing is wrong.
 
-Upstream messages can echo request data, so every text taken from Tencent is
-cut to one line of at most 200 characters, stripped of control characters and of
-anything shaped like a key, a sign or a token before it reaches an error.
+Upstream messages can echo request data, so every text taken from Tencent goes
+through :mod:`shared._text`, which cuts it to one line of at most 200 characters
+and strips control characters and anything shaped like a key, a sign or a token
+before it reaches an error.
 
-This module imports the standard library only, so every cloud function can use
-it at almost no cold-start cost.
+This module imports the standard library and ``shared`` only, so every cloud
+function can use it at little cold-start cost.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
-from enum import Enum
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TypeVar
 
+from shared._text import CODE_LIMIT, MISSING, as_int, clean, phrase_words
 from shared.errors import Category, ErrorInfo, Severity, TencentError
+from shared.stops import (
+    LEGACY_STOP_MESSAGES,
+    STOP_REASONS,
+    UNKNOWN_STOP,
+    StopKind,
+    StopReason,
+    stop_reason,
+)
 
 __all__ = [
     "API3_ERRORS",
@@ -65,52 +78,6 @@ __all__ = [
 ]
 
 _Key = TypeVar("_Key")
-
-
-class StopKind(str, Enum):
-    """Why a publisher's stream ended, in broad terms."""
-
-    NORMAL_END = "normal_end"
-    OPERATOR_ACTION = "operator_action"
-    AUTH_FAILURE = "auth_failure"
-    ACCOUNT_PROBLEM = "account_problem"
-    FORBIDDEN = "forbidden"
-    REPLACED = "replaced"
-    IDLE = "idle"
-    NETWORK = "network"
-    PROTOCOL = "protocol"
-    INTERNAL = "internal"
-    UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True)
-class StopReason:
-    """What a stop callback's codes mean and whether a person should be told.
-
-    Attributes:
-        kind: the broad reason.
-        alert: whether the stop is abnormal enough to alert someone.
-        severity: how urgently a person should look.
-        remedy: what to check, and where.
-        description: what happened, in plain words.
-        errcode: the errcode understood, or None when it was absent or not a
-            number and the errmsg did not name a legacy reason.
-        sub_errcode: the sub_errcode understood, or None.
-        code: ``errcode[/sub_errcode]`` as understood, or the cleaned raw value
-            when it was not a number.
-        errmsg: the received errmsg, cleaned; never used to decide when a
-            numeric errcode is present.
-    """
-
-    kind: StopKind
-    alert: bool
-    severity: Severity
-    remedy: str
-    description: str
-    errcode: int | None = None
-    sub_errcode: int | None = None
-    code: str = ""
-    errmsg: str = ""
 
 
 # Entry builders: one per kind of answer, so a table row reads as its meaning.
@@ -1094,395 +1061,6 @@ UNKNOWN_ERROR = ErrorInfo(
     "error code list, and open a 工单 with the RequestId if its meaning is unclear.",
 )
 
-# Stop reasons.
-
-
-def _stop(
-    kind: StopKind,
-    description: str,
-    remedy: str,
-    *,
-    alert: bool = True,
-    severity: Severity = Severity.WARNING,
-) -> StopReason:
-    return StopReason(kind, alert, severity, remedy, description)
-
-
-def _rows(
-    keys: Iterable[tuple[int, int | None]], reason: StopReason
-) -> dict[tuple[int, int | None], StopReason]:
-    return dict.fromkeys(keys, reason)
-
-
-def _codes(*errcodes: int) -> list[tuple[int, int | None]]:
-    return [(errcode, None) for errcode in errcodes]
-
-
-def _subs(errcode: int, *subs: int) -> list[tuple[int, int]]:
-    return [(errcode, sub) for sub in subs]
-
-
-_STOP_LOG = "云直播控制台 > 事件中心 > 断流记录"
-_ENCODER = (
-    "Check the encoder's RTMP settings and version; push again with a standard "
-    "encoder to compare."
-)
-_INTERNAL_STOP = (
-    f"Push again; if it repeats, open a 工单 with the stream name, time and "
-    f"errcode, and see {_STOP_LOG}."
-)
-_PUSH_AUTH = (
-    "Regenerate the push URL with the current push key from 云直播控制台 > "
-    "域名管理 > 推流配置 > 鉴权配置, with a txTime in the future."
-)
-_IP_LIST = (
-    "If the publisher is legitimate, fix the push domain's IP blacklist or "
-    "whitelist in 云直播控制台 > 域名管理 > 推流配置."
-)
-_CONCURRENCY = (
-    "Stop duplicate publishers of the stream; if the account's concurrency limit "
-    "is too low, ask for more through a 工单."
-)
-_NORMAL_END = (
-    "Nothing to fix: the publisher ended the push. Check the encoder only if the "
-    "stream was meant to go on."
-)
-
-STOP_REASONS: Mapping[tuple[int, int | None], StopReason] = MappingProxyType(
-    {
-        (0, None): _stop(
-            StopKind.UNKNOWN,
-            "Tencent gave no reason for the stop (errcode 0).",
-            f"Look the stop up in {_STOP_LOG}; open a 工单 if stops without a "
-            f"reason repeat.",
-        ),
-        (1, None): _stop(
-            StopKind.NORMAL_END,
-            "The publisher deleted the stream (RTMP deleteStream).",
-            _NORMAL_END,
-            alert=False,
-            severity=Severity.INFO,
-        ),
-        (2, None): _stop(
-            StopKind.NORMAL_END,
-            "The publisher closed the stream (RTMP closeStream).",
-            _NORMAL_END,
-            alert=False,
-            severity=Severity.INFO,
-        ),
-        (3, None): _stop(
-            StopKind.NORMAL_END,
-            "The publisher closed its TCP connection.",
-            _NORMAL_END,
-            alert=False,
-            severity=Severity.INFO,
-        ),
-        (4, None): _stop(
-            StopKind.NORMAL_END,
-            "The publisher's connection ended with a TCP error.",
-            "Usually nothing to fix: the publisher went away. If it happens mid-"
-            "stream, check the publisher's network.",
-            alert=False,
-            severity=Severity.INFO,
-        ),
-        **_rows(
-            _codes(5, 9, 11, 24, 38),
-            _stop(
-                StopKind.INTERNAL,
-                "Tencent's ingest ended the stream for an internal reason.",
-                _INTERNAL_STOP,
-                severity=Severity.ERROR,
-            ),
-        ),
-        **_rows(
-            _codes(6, 23),
-            _stop(
-                StopKind.PROTOCOL,
-                "The publisher sent RTMP data the server could not parse.",
-                _ENCODER,
-            ),
-        ),
-        (7, None): _stop(
-            StopKind.PROTOCOL,
-            "The publisher sent a single frame larger than 1 MB.",
-            "Lower the encoder's bitrate or keyframe size so that no frame exceeds "
-            "1 MB.",
-        ),
-        **_rows(
-            _codes(8, 20),
-            _stop(
-                StopKind.IDLE,
-                "The publisher connected but sent no data, so Tencent closed it.",
-                "Check that the encoder sends audio and video once connected "
-                "(capture source, camera, uplink).",
-            ),
-        ),
-        (10, None): _stop(
-            StopKind.OPERATOR_ACTION,
-            "An ingest proxy received a drop command for the stream.",
-            "Nothing to fix if someone dropped the stream on purpose; otherwise "
-            "find which system holds the API key that dropped it.",
-            alert=False,
-            severity=Severity.INFO,
-        ),
-        **_rows(
-            _codes(12, 13, 14, 15, 16, 17),
-            _stop(
-                StopKind.NETWORK,
-                "The connection to the publisher failed on the network.",
-                "Check the publisher's uplink (bandwidth, packet loss, Wi-Fi or "
-                "mobile signal), then push again.",
-            ),
-        ),
-        (18, None): _stop(
-            StopKind.AUTH_FAILURE,
-            "Tencent refused the push at admission (push url maybe invalid); no "
-            "sub_errcode says which check failed.",
-            f"{_PUSH_AUTH} Also check the domain and account status in "
-            f"云直播控制台 > 域名管理.",
-            severity=Severity.ERROR,
-        ),
-        **_rows(
-            _subs(18, 100, 101, 102, 103, 104),
-            _stop(
-                StopKind.INTERNAL,
-                "Tencent's push admission check failed internally.",
-                _INTERNAL_STOP,
-                severity=Severity.ERROR,
-            ),
-        ),
-        (18, 200): _stop(
-            StopKind.ACCOUNT_PROBLEM,
-            "Tencent could not look up the account while admitting the push.",
-            "Push again; if it repeats, open a 工单 with the stream name and time.",
-            severity=Severity.ERROR,
-        ),
-        (18, 201): _stop(
-            StopKind.ACCOUNT_PROBLEM,
-            "The account's live service is shut down.",
-            "Check the service in 云直播控制台 and the account in 费用中心; "
-            "re-enable the service or open a 工单.",
-            severity=Severity.CRITICAL,
-        ),
-        (18, 202): _stop(
-            StopKind.ACCOUNT_PROBLEM,
-            "The account is in arrears, so pushes are refused.",
-            "Top up in 费用中心 > 充值, then push again.",
-            severity=Severity.CRITICAL,
-        ),
-        (18, 203): _stop(
-            StopKind.ACCOUNT_PROBLEM,
-            "Tencent force-stopped the account's live service.",
-            "Read the notice in 消息中心 and open a 工单 to learn why and restore "
-            "the service.",
-            severity=Severity.CRITICAL,
-        ),
-        (18, 300): _stop(
-            StopKind.FORBIDDEN,
-            "The publisher pushed to a bare IP address, which is not allowed.",
-            "Push to the push domain listed in 云直播控制台 > 域名管理, not to an "
-            "IP address.",
-            severity=Severity.ERROR,
-        ),
-        (18, 301): _stop(
-            StopKind.FORBIDDEN,
-            "The push domain is unknown to Tencent.",
-            "Use a push domain listed in 云直播控制台 > 域名管理, spelled exactly.",
-            severity=Severity.ERROR,
-        ),
-        (18, 302): _stop(
-            StopKind.FORBIDDEN,
-            "The domain pushed to is not a valid push domain.",
-            "Push to a domain of type 推流域名 in 云直播控制台 > 域名管理, not to a "
-            "play domain.",
-            severity=Severity.ERROR,
-        ),
-        (18, 303): _stop(
-            StopKind.FORBIDDEN,
-            "The push domain is disabled.",
-            "Enable the domain in 云直播控制台 > 域名管理, or push to an enabled one.",
-            severity=Severity.ERROR,
-        ),
-        (18, 304): _stop(
-            StopKind.FORBIDDEN,
-            "The AppName (push path) is disabled.",
-            "Check the AppName in the push URL and its settings in "
-            "云直播控制台 > 域名管理 > 推流配置.",
-            severity=Severity.ERROR,
-        ),
-        (18, 305): _stop(
-            StopKind.FORBIDDEN,
-            "The stream is forbidden (禁推), so the push was refused.",
-            "If the forbid is no longer wanted, resume the stream in "
-            "云直播控制台 > 流管理 > 禁推流 or with ResumeLiveStream.",
-        ),
-        **_rows(
-            _subs(18, 306, 307),
-            _stop(
-                StopKind.FORBIDDEN,
-                "The push does not fit the account's channel mode.",
-                "Check that the push URL follows the account's mode (live code or "
-                "channel) in 云直播控制台; open a 工单 if unsure.",
-                severity=Severity.ERROR,
-            ),
-        ),
-        **_rows(
-            _subs(18, 308, 309),
-            _stop(
-                StopKind.PROTOCOL,
-                "The stream or app name holds characters that are not allowed.",
-                "Remove special characters from StreamName and AppName in the push "
-                "URL; letters, digits, '_' and '-' are safe.",
-            ),
-        ),
-        (18, 400): _stop(
-            StopKind.FORBIDDEN,
-            "The publisher's IP is on the push domain's blacklist.",
-            _IP_LIST,
-        ),
-        (18, 401): _stop(
-            StopKind.FORBIDDEN,
-            "The publisher's IP is not on the push domain's whitelist.",
-            _IP_LIST,
-        ),
-        (18, 500): _stop(
-            StopKind.AUTH_FAILURE,
-            "The push URL has no txTime.",
-            _PUSH_AUTH,
-            severity=Severity.ERROR,
-        ),
-        (18, 501): _stop(
-            StopKind.AUTH_FAILURE,
-            "The push URL's txTime has passed.",
-            _PUSH_AUTH,
-            severity=Severity.ERROR,
-        ),
-        (18, 502): _stop(
-            StopKind.AUTH_FAILURE,
-            "The push URL has no txSecret.",
-            _PUSH_AUTH,
-            severity=Severity.ERROR,
-        ),
-        (18, 503): _stop(
-            StopKind.AUTH_FAILURE,
-            "The push URL's txSecret does not match the push key.",
-            _PUSH_AUTH,
-            severity=Severity.ERROR,
-        ),
-        **_rows(
-            _subs(18, 600, 601),
-            _stop(
-                StopKind.FORBIDDEN,
-                "Too many pushes run at once on the stream or the account.",
-                _CONCURRENCY,
-            ),
-        ),
-        (18, 602): _stop(
-            StopKind.FORBIDDEN,
-            "Another push of the same stream has priority, so this one was refused.",
-            "Find the second publisher using the same stream name; only one should "
-            "push it.",
-        ),
-        (19, None): _stop(
-            StopKind.AUTH_FAILURE,
-            "The third-party push authentication refused the push.",
-            "Check the third-party authentication server set for the push domain, "
-            "and its logs for this stream.",
-            severity=Severity.ERROR,
-        ),
-        (21, None): _stop(
-            StopKind.OPERATOR_ACTION,
-            "A management action stopped the stream; no sub_errcode says which.",
-            f"Nothing to fix if a drop, forbid or new push was expected; otherwise "
-            f"look the stop up in {_STOP_LOG}.",
-            alert=False,
-            severity=Severity.INFO,
-        ),
-        (21, 100): _stop(
-            StopKind.OPERATOR_ACTION,
-            "The stream was dropped (DropLiveStream or the console).",
-            "Nothing to fix if the drop was meant; otherwise find which system "
-            "holds the API key that called DropLiveStream.",
-            alert=False,
-            severity=Severity.INFO,
-        ),
-        (21, 101): _stop(
-            StopKind.FORBIDDEN,
-            "The stream was forbidden (ForbidLiveStream or the console).",
-            "If the forbid was a mistake, resume the stream with ResumeLiveStream "
-            "or in 云直播控制台 > 流管理 > 禁推流.",
-        ),
-        (21, 102): _stop(
-            StopKind.REPLACED,
-            "A new push of the same stream replaced this one.",
-            "Nothing to fix if the publisher reconnected; if two publishers fight "
-            "over one name, give each its own stream name.",
-            alert=False,
-            severity=Severity.INFO,
-        ),
-        (21, 103): _stop(
-            StopKind.REPLACED,
-            "A new push of the same stream replaced this idle one.",
-            "Nothing to fix: the publisher reconnected while the old session was idle.",
-            alert=False,
-            severity=Severity.INFO,
-        ),
-        **_rows(
-            _codes(22, 25, 26, 27, 28, 29, 30, 31, 32, 34, 36),
-            _stop(
-                StopKind.UNKNOWN,
-                "Tencent lists this stop code as an unknown reason.",
-                f"Look the stop up in {_STOP_LOG}; open a 工单 if it repeats.",
-            ),
-        ),
-        (33, None): _stop(
-            StopKind.PROTOCOL,
-            "The publisher sent malformed RTMP AMF data.",
-            _ENCODER,
-        ),
-        (35, None): _stop(
-            StopKind.NORMAL_END,
-            "The publisher disconnected.",
-            _NORMAL_END,
-            alert=False,
-            severity=Severity.INFO,
-        ),
-        (37, None): _stop(
-            StopKind.IDLE,
-            "An edge server (SRS) dropped a stream nobody was playing.",
-            "Nothing to fix: Tencent freed the resources of an unwatched stream.",
-            alert=False,
-            severity=Severity.INFO,
-        ),
-        (39, None): _stop(
-            StopKind.PROTOCOL,
-            "The stream's frame rate was above the allowed limit.",
-            "Lower the encoder's frame rate to within the push domain's limit.",
-        ),
-    }
-)
-
-# Legacy errmsg texts, squashed (lowercase, no whitespace) because real payloads
-# vary their spacing; used only when no numeric errcode arrived.
-LEGACY_STOP_MESSAGES: Mapping[str, int] = MappingProxyType(
-    {
-        "recvrtmpdeletestream": 1,
-        "recvrtmpclosestream": 2,
-        "recv()return0": 3,
-        "recv()returnerror": 4,
-        "rtmpmessagelargethan1m": 7,
-        "pushurlmaybeinvalid": 18,
-        "3rdpartyauthfailed": 19,
-    }
-)
-
-#: What a stop with an errcode missing from the table maps to.
-UNKNOWN_STOP = _stop(
-    StopKind.UNKNOWN,
-    "The stop code is not in this package's table.",
-    f"Look the stop up in {_STOP_LOG}, and open a 工单 if the code's meaning is "
-    f"unclear.",
-)
 
 # Plain words for each category, used to open every error message.
 _WHAT_HAPPENED: Mapping[Category, str] = MappingProxyType(
@@ -1508,25 +1086,8 @@ _LAYER_WORDS: Mapping[str, str] = MappingProxyType(
     }
 )
 
-_MESSAGE_LIMIT = 200
-_CODE_LIMIT = 100
-_SCAN_LIMIT = 1000
-_PHRASE_LIMIT = 100
 _LOG_LIMIT = 1000
-_INT_LIMIT = 10**15
-_REDACTED = "[redacted]"
-_MISSING = "<missing>"
-_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-_INTEGER = re.compile(r"-?[0-9]{1,15}")
-_WORD_CHARS = r"[A-Za-z0-9+/=_-]"
-_TOKEN = re.compile(_WORD_CHARS + "{16,}")
-_TRAILING_TOKEN = re.compile(_WORD_CHARS + "+$")
-_DIGIT = re.compile(r"[0-9]")
 _UUID = re.compile(r"[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")
-_ASSIGNED_SECRET = re.compile(
-    r"(?i)\b(sign|signature|txsecret|secret\w*|token|key|password|authorization"
-    r"|credential)\b([\"']?\s*[=:]\s*[\"']?)[^\s\"']+"
-)
 
 
 def from_http_status(status: object) -> TencentError:
@@ -1541,7 +1102,7 @@ def from_http_status(status: object) -> TencentError:
     Returns:
         The error to raise or log, with layer ``http``.
     """
-    code = _as_int(status)
+    code = as_int(status)
     info = _find(HTTP_STATUS_ERRORS, code)
     return _error("http", _code_text(status, code), info, None, None)
 
@@ -1561,12 +1122,12 @@ def from_legacy(ret: object, message: object) -> TencentError:
         The error to raise or log, with layer ``legacy_access`` or
         ``legacy_backend``.
     """
-    phrase = " ".join(_phrase_words(message))
+    phrase = " ".join(phrase_words(message))
     access = LEGACY_ACCESS_ERRORS.get(phrase)
     if access is not None:
         return _error("legacy_access", phrase, access, message, None)
 
-    code = _as_int(ret)
+    code = as_int(ret)
     info = _find(LEGACY_BACKEND_ERRORS, code)
     return _error("legacy_backend", _code_text(ret, code), info, message, None)
 
@@ -1589,38 +1150,6 @@ def from_api3(code: object, message: object, request_id: object = None) -> Tence
     return _error("api3", _code_text(code, None), info, message, rid)
 
 
-def stop_reason(
-    errcode: object, sub_errcode: object = None, errmsg: object = None
-) -> StopReason:
-    """Explain why a stream stopped, from a stop callback's fields.
-
-    The numeric codes decide. The errmsg text is only consulted, with spacing and
-    case ignored, when no numeric errcode arrived, because real payloads vary it.
-    Never raises: any value, however malformed, maps to a reason.
-
-    Args:
-        errcode: the callback's ``errcode``.
-        sub_errcode: the callback's ``sub_errcode``, when present.
-        errmsg: the callback's ``errmsg``.
-
-    Returns:
-        The reason, carrying the codes understood and the cleaned errmsg.
-    """
-    code = _as_int(errcode)
-    if code is None:
-        code = LEGACY_STOP_MESSAGES.get("".join(_phrase_words(errmsg)))
-    sub = _as_int(sub_errcode)
-
-    rule = _stop_rule(code, sub)
-    return replace(
-        rule,
-        errcode=code,
-        sub_errcode=sub,
-        code=_stop_code(errcode, code, sub),
-        errmsg=_clean(errmsg),
-    )
-
-
 def describe(error: TencentError) -> str:
     """Render an error as one line for logs and alerts.
 
@@ -1637,8 +1166,8 @@ def describe(error: TencentError) -> str:
     """
     info = error.info
     facts = (
-        f"layer={_clean(error.layer, _CODE_LIMIT)} "
-        f"code={_clean(error.upstream_code, _CODE_LIMIT) or _MISSING} "
+        f"layer={clean(error.layer, CODE_LIMIT)} "
+        f"code={clean(error.upstream_code, CODE_LIMIT) or MISSING} "
         f"category={info.category.value} severity={info.severity.value} "
         f"retryable={str(info.retryable).lower()} "
         f"state={str(info.is_state).lower()}"
@@ -1646,8 +1175,8 @@ def describe(error: TencentError) -> str:
     request_id = _request_id_text(error.request_id)
     if request_id:
         facts += f" request_id={request_id}"
-    message = _clean(str(error), _LOG_LIMIT)
-    return f"{message} [{facts}] Remedy: {_clean(info.remedy, _LOG_LIMIT)}"
+    message = clean(str(error), _LOG_LIMIT)
+    return f"{message} [{facts}] Remedy: {clean(info.remedy, _LOG_LIMIT)}"
 
 
 def _find(table: Mapping[_Key, ErrorInfo], key: _Key | None) -> ErrorInfo:
@@ -1657,7 +1186,7 @@ def _find(table: Mapping[_Key, ErrorInfo], key: _Key | None) -> ErrorInfo:
 
 
 def _api3_info(code: object) -> ErrorInfo:
-    if not isinstance(code, str) or len(code) > _CODE_LIMIT:
+    if not isinstance(code, str) or len(code) > CODE_LIMIT:
         return UNKNOWN_ERROR
     key = code.strip()
     exact = API3_ERRORS.get(key)
@@ -1673,23 +1202,6 @@ def _api3_info(code: object) -> ErrorInfo:
     return UNKNOWN_ERROR
 
 
-def _stop_rule(code: int | None, sub: int | None) -> StopReason:
-    if code is None:
-        return UNKNOWN_STOP
-    exact = STOP_REASONS.get((code, sub))
-    if exact is not None:
-        return exact
-    return STOP_REASONS.get((code, None), UNKNOWN_STOP)
-
-
-def _stop_code(raw: object, code: int | None, sub: int | None) -> str:
-    if code is None:
-        return _clean(raw, _CODE_LIMIT) or _MISSING
-    if sub is None:
-        return str(code)
-    return f"{code}/{sub}"
-
-
 def _error(
     layer: str,
     upstream_code: str,
@@ -1699,7 +1211,7 @@ def _error(
 ) -> TencentError:
     text = f"Tencent {_LAYER_WORDS[layer]} {upstream_code}: "
     text += _WHAT_HAPPENED[info.category]
-    detail = _clean(upstream_message)
+    detail = clean(upstream_message)
     if detail:
         text += f'; Tencent said "{detail}"'
     return TencentError(
@@ -1711,76 +1223,14 @@ def _error(
     )
 
 
-def _as_int(value: object) -> int | None:
-    # bool is an int subclass; JSON true is not a code.
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if abs(value) < _INT_LIMIT else None
-    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
-        return int(value)
-    return None
-
-
 def _code_text(raw: object, parsed: int | None) -> str:
     if parsed is not None:
         return str(parsed)
-    return _clean(raw, _CODE_LIMIT) or _MISSING
+    return clean(raw, CODE_LIMIT) or MISSING
 
 
 def _request_id_text(value: object) -> str | None:
     # Tencent's RequestIds are UUIDs, which the secret filter would hide.
     if isinstance(value, str) and _UUID.fullmatch(value):
         return value
-    return _clean(value, _CODE_LIMIT) or None
-
-
-def _phrase_words(value: object) -> list[str]:
-    if not isinstance(value, str) or len(value) > _PHRASE_LIMIT:
-        return []
-    return value.lower().split()
-
-
-def _clean(value: object, limit: int = _MESSAGE_LIMIT) -> str:
-    """Return value as safe text: one line, no secret-like token, at most limit."""
-    text = _as_text(value)
-    visible = _visible(text[:_SCAN_LIMIT])
-    if len(text) > _SCAN_LIMIT:
-        # The cut may have split a secret, leaving a piece too short to spot.
-        visible = _TRAILING_TOKEN.sub("", visible)
-    return _redact(visible).strip()[:limit].rstrip()
-
-
-def _as_text(value: object) -> str:
-    # Only plain values are rendered; any other object could hold a request or
-    # a key in its repr, and its __str__ could run arbitrary code.
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value).decode("utf-8", "replace")
-    if isinstance(value, bool | float):
-        return str(value)
-    if isinstance(value, int):
-        return str(value) if abs(value) < _INT_LIMIT else "<int too large>"
-    return f"<{type(value).__name__}>"
-
-
-def _visible(text: str) -> str:
-    return "".join(
-        " " if char in "\t\n\r" else char
-        for char in text
-        if char in "\t\n\r" or unicodedata.category(char) not in _HIDDEN_CATEGORIES
-    )
-
-
-def _redact(text: str) -> str:
-    text = _ASSIGNED_SECRET.sub(rf"\1\2{_REDACTED}", text)
-    return _TOKEN.sub(_hide_if_secret_like, text)
-
-
-def _hide_if_secret_like(match: re.Match[str]) -> str:
-    # Keys, signs and tokens mix letters and digits; long plain words do not.
-    token = match.group(0)
-    return _REDACTED if _DIGIT.search(token) else token
+    return clean(value, CODE_LIMIT) or None
