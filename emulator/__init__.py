@@ -13,7 +13,7 @@ One stream model (:class:`emulator.world.World`) stands behind all of them, so a
 push seen by a callback is also seen by both APIs.
 
 The emulator is Tencent, not us: it builds its wire bodies and error answers
-from the protocol reference, not from the project's models, so a mistake on our
+from Tencent's published protocol, not from the project's models, so a mistake on our
 side is not mirrored here. From the project's own package it imports only the
 signing primitives. It is never deployed.
 
