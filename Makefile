@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv lint typecheck test test-slow bench demo clean
+.PHONY: venv lint typecheck test test-slow bench demo package clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,5 +38,24 @@ bench: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m demo
 
+# The Python of the SCF runtime named in serverless.yml; wheels are fetched
+# for it, not for the Python that builds the package.
+SCF_PYTHON ?= 3.10
+
+# One deployable folder per function under build/: its main.py as index.py,
+# the shared package and the runtime requirements, with bytecode compiled.
+package: $(STAMP)
+	rm -rf build
+	for dir in functions/*/; do \
+		name=$$(basename $$dir); \
+		mkdir -p build/$$name; \
+		cp $$dir/main.py build/$$name/index.py; \
+		cp -r shared build/$$name/shared; \
+		$(BIN)/pip install --quiet --target build/$$name -r requirements.txt \
+			--platform manylinux2014_x86_64 --python-version $(SCF_PYTHON) \
+			--implementation cp --only-binary=:all:; \
+		$(BIN)/python -m compileall -q build/$$name; \
+	done
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage
+	rm -rf build $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage
