@@ -35,6 +35,7 @@ from shared.errors import (
     SignatureExpired,
     SignatureMismatch,
     SignFieldMissing,
+    SignMalformed,
     TimestampInFuture,
     TimestampMalformed,
 )
@@ -80,6 +81,7 @@ _NO_TX_SECRET = (18, 502)
 #: Which push URL refusal stands for which stop reason.
 URL_REFUSALS: dict[type[SignatureError], tuple[int, int]] = {
     SignFieldMissing: (18, 500),
+    SignMalformed: (18, 503),
     TimestampMalformed: (18, 503),
     SignatureMismatch: (18, 503),
     SignatureExpired: (18, 501),

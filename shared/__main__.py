@@ -11,10 +11,11 @@ import argparse
 import functools
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import TypeAlias
+from typing import NoReturn, TypeAlias
 
 from shared.errors import ConfigError, SignatureError, SignatureExpired
 from shared.signing import (
@@ -52,6 +53,21 @@ _EMPTY_KEY = "--key must not be empty"
 # argparse would echo unknown arguments, and a mistyped option's value may be a key.
 _UNRECOGNISED = "{count} unrecognised argument(s), not shown as one may be a key"
 
+#: From the first quote on, an argparse message repeats what was typed.
+_QUOTED = re.compile(r"\s*['\"].*", re.DOTALL)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose error messages never repeat what was typed."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print the usage and the message without any typed value, then exit 2.
+
+        An argument put in the wrong place (``--key K sign``) may be a key, and
+        argparse quotes the value it could not place.
+        """
+        super().error(_QUOTED.sub(" (the value is not shown)", message, count=1))
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return the process exit status.
@@ -73,12 +89,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status: int = args.run(args)
     except ConfigError as exc:
-        parser.error(f"{exc.code}: {exc}")
+        # Not through error(): the message may quote a setting's allowed values.
+        parser.exit(EXIT_USAGE, f"{parser.prog}: error: {exc.code}: {exc}\n")
     return status
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m shared",
         description="Sign and check Tencent Live callback pairs and stream URLs.",
         epilog=_EPILOG,
@@ -96,7 +113,7 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+Commands: TypeAlias = "argparse._SubParsersAction[_Parser]"
 
 
 def _add_sign(commands: Commands) -> None:
@@ -293,10 +310,9 @@ def _signing_keys(given: list[str] | None) -> list[str]:
     from shared.settings import load_settings
 
     settings = load_settings()
-    keys = list(settings.key_values())
-    if not keys and settings.api_key is not None:
-        keys = [settings.api_key.get_secret_value()]
-    if not keys:
+    api_key = settings.api_key.get_secret_value() if settings.api_key else ""
+    keys = list(settings.key_values()) or [api_key]
+    if not all(keys):
         raise ConfigError(_NO_KEY)
     return keys
 

@@ -11,6 +11,7 @@ sign or a request body.
     ├── SignatureError              a (t, sign) pair or a signed URL was refused
     │   ├── SignFieldMissing        t or sign is absent or empty
     │   ├── TimestampMalformed      t is not a decimal integer
+    │   ├── SignMalformed           sign is not a string
     │   ├── SignatureMismatch       no configured key produces the sign
     │   ├── SignatureExpired        the sign is right but t has passed
     │   ├── TimestampInFuture       t lies further ahead than allowed
@@ -36,6 +37,7 @@ __all__ = [
     "PayloadError",
     "Severity",
     "SignFieldMissing",
+    "SignMalformed",
     "SignatureError",
     "SignatureExpired",
     "SignatureMismatch",
@@ -70,6 +72,12 @@ class TimestampMalformed(SignatureError):
     """Raised when t is not a decimal integer (a JSON number or digit string)."""
 
     code = "t_malformed"
+
+
+class SignMalformed(SignatureError):
+    """Raised when sign is present but not a string."""
+
+    code = "sign_malformed"
 
 
 class SignatureMismatch(SignatureError):

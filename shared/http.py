@@ -143,12 +143,18 @@ def response_to_scf(response: Response) -> dict[str, Any]:
 class FlaskLikeRequest(Protocol):
     """The part of ``flask.Request`` the adapter reads."""
 
-    method: str
-    path: str
-    headers: Any
-    args: Any
-    content_length: int | None
-    stream: Any
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def headers(self) -> Any: ...
+    @property
+    def args(self) -> Any: ...
+    @property
+    def content_length(self) -> int | None: ...
+    @property
+    def stream(self) -> Any: ...
 
 
 def request_from_flask(request: FlaskLikeRequest, limit: int) -> Request:
@@ -168,7 +174,7 @@ def request_from_flask(request: FlaskLikeRequest, limit: int) -> Request:
         path=request.path,
         headers={name.lower(): value for name, value in request.headers.items()},
         body=body,
-        query={name: request.args.get(name) for name in request.args},
+        query={name: values[-1] for name, values in request.args.lists()},
         request_id=request.headers.get("X-Request-Id"),
         too_large=too_large,
     )

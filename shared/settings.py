@@ -158,7 +158,7 @@ def _describe(exc: ValidationError) -> str:
     # pydantic's own text repeats the input value; build ours from loc and msg.
     problems = []
     for error in exc.errors(include_input=False, include_url=False):
-        name = _env_name(str(error["loc"][0]) if error["loc"] else "?")
+        name = _env_name(str(error["loc"][0]))
         problems.append(f"{name}: {error['msg']}")
     return "invalid configuration: " + "; ".join(problems)
 

@@ -27,6 +27,7 @@ from shared.errors import (
     SignatureExpired,
     SignatureMismatch,
     SignFieldMissing,
+    SignMalformed,
     TimestampInFuture,
     TimestampMalformed,
 )
@@ -178,7 +179,8 @@ class Verifier:
 
         Raises:
             SignFieldMissing: t or sign is absent or empty.
-            TimestampMalformed: t is not a decimal integer, or sign is not a string.
+            TimestampMalformed: t is not a decimal integer.
+            SignMalformed: sign is not a string.
             KeyNotConfigured: no key is configured and unsigned input is refused.
             SignatureMismatch: no key produces the sign.
             SignatureExpired: the sign matches but t plus grace has passed.
@@ -189,7 +191,7 @@ class Verifier:
         if sign is None or sign == "":
             raise SignFieldMissing("sign is missing")
         if not isinstance(sign, str):
-            raise TimestampMalformed("sign must be a string")
+            raise SignMalformed("sign must be a string")
 
         if not self._keys:
             if self._allow_unsigned:
@@ -319,6 +321,10 @@ def verify_push_url(
         SignatureMismatch: no key produces txSecret.
         SignatureExpired: the secret matches but txTime plus auth_delta passed.
     """
+    # A URL with characters outside ASCII cannot carry a valid hex secret,
+    # and compare_digest refuses non-ASCII text.
+    if not url.isascii():
+        raise SignatureMismatch("the URL is not ASCII")
     parts = urlsplit(url)
     query = parse_qs(parts.query)
     when = query.get("txTime", [""])[0]

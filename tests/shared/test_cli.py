@@ -137,6 +137,24 @@ def test_a_bad_number_is_a_usage_error() -> None:
 
     assert result.returncode == 2
     assert "--ttl" in result.stderr
+    assert "soon" not in result.stderr
+
+
+def test_a_key_before_the_command_is_not_echoed() -> None:
+    """--key put before the command is a usage error that hides the key."""
+    result = run_cli("--key", KEY, "sign")
+
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
+
+
+def test_an_unknown_command_is_not_echoed() -> None:
+    """Whatever stood where the command belongs is not repeated."""
+    result = run_cli(OTHER_KEY)
+
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
+    assert OTHER_KEY not in result.stderr
 
 
 @pytest.mark.parametrize("value", ["-1", "ten"])
@@ -206,6 +224,14 @@ def test_sign_without_any_key_is_a_usage_error() -> None:
     assert "LIVE_CALLBACK_KEYS" in result.stderr
 
 
+def test_an_empty_api_key_counts_as_no_key() -> None:
+    """LIVE_API_KEY set but empty does not sign with an empty key."""
+    result = run_cli("sign", "--now", NOW, env={"LIVE_API_KEY": ""})
+
+    assert result.returncode == 2
+    assert "no key" in result.stderr
+
+
 def test_an_empty_key_is_a_usage_error() -> None:
     """--key "" (an unset shell variable, usually) exits 2 instead of signing."""
     result = run_cli("sign", "--key", "", env={"LIVE_CALLBACK_KEYS": KEY})
@@ -216,13 +242,14 @@ def test_an_empty_key_is_a_usage_error() -> None:
 
 def test_a_malformed_variable_is_a_usage_error_that_hides_its_value() -> None:
     """A bad variable read for the keys exits 2, naming it without its value."""
-    env = {"LIVE_CALLBACK_KEYS": KEY, "LIVE_APPID": "appid-sk-77d1e"}
+    env = {"LIVE_CALLBACK_KEYS": KEY, "LIVE_API_BACKEND": "backend-sk-77d1e"}
 
     result = run_cli("sign", "--now", NOW, env=env)
 
     assert result.returncode == 2
-    assert "LIVE_APPID" in result.stderr
-    assert "appid-sk-77d1e" not in result.stderr
+    assert "config_error: invalid configuration: LIVE_API_BACKEND" in result.stderr
+    assert "'api3' or 'legacy'" in result.stderr
+    assert "backend-sk-77d1e" not in result.stderr
 
 
 # verify -------------------------------------------------------------------------

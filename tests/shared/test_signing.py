@@ -15,6 +15,7 @@ from shared.errors import (
     SignatureExpired,
     SignatureMismatch,
     SignFieldMissing,
+    SignMalformed,
     TimestampInFuture,
     TimestampMalformed,
 )
@@ -287,8 +288,17 @@ def test_verify_refuses_a_malformed_t(t: object) -> None:
 
 def test_verify_refuses_a_sign_that_is_not_a_string() -> None:
     """A sign decoded from JSON as a number is refused, not coerced."""
-    with pytest.raises(TimestampMalformed):
+    with pytest.raises(SignMalformed) as caught:
         verifier(KEY).verify(T, 3710)
+    assert caught.value.code == "sign_malformed"
+
+
+def test_verify_push_url_refuses_a_url_that_is_not_ascii() -> None:
+    """A URL with non-ASCII text cannot carry a valid secret."""
+    url = f"rtmp://push.example.com/live/s\ud800?txSecret={PRIMARY_SECRET}&txTime=1"
+
+    with pytest.raises(SignatureMismatch):
+        verify_push_url(url, [PRIMARY], clock=url_clock())
 
 
 def test_verify_fails_closed_without_a_key() -> None:
