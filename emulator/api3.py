@@ -613,9 +613,7 @@ class _OnlineCache:
     reading and encoding the whole list for every page would cost a full pass
     over the world per request. The cache keeps the encoded entries of the
     last list read and each filtered view of it, and starts over whenever the
-    world's ``generation`` (a counter its mutators bump) moves on. A world
-    without that counter cannot say when it changed, so it is read afresh for
-    every request: correct, but a full pass over the world per page.
+    world's ``generation`` (a counter its mutators bump) moves on.
     """
 
     _MAX_VIEWS = 64
@@ -631,8 +629,8 @@ class _OnlineCache:
     ) -> list[bytes]:
         """Return the encoded entries matching the filters, oldest push first."""
         with self._lock:
-            generation = getattr(self._world, "generation", None)
-            if generation is None or generation != self._generation:
+            generation = self._world.generation
+            if generation != self._generation:
                 self._generation = generation
                 self._views = {}
 

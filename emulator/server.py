@@ -272,7 +272,14 @@ class Emulator:
         }
 
     def _faults(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        known = {"legacy_error", "count", "legacy_rate_limit", "callbacks"}
+        known = {
+            "legacy_error",
+            "count",
+            "legacy_rate_limit",
+            "callbacks",
+            "api3_error",
+            "action",
+        }
         unknown = sorted(set(payload) - known)
         if unknown:
             raise _BadRequest(f"faults does not take {', '.join(unknown)}")
@@ -282,7 +289,22 @@ class Emulator:
             answer.update(self._legacy_faults(payload))
         if "callbacks" in payload:
             answer["callbacks"] = self._callback_faults(payload["callbacks"])
+        if "api3_error" in payload:
+            answer["api3_error"] = self._api3_faults(payload)
         return answer
+
+    def _api3_faults(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        force = getattr(self.api3, "force_error", None)
+        if force is None:
+            raise _BadRequest("API 3.0 is not served")
+        count = payload.get("count", 1)
+        _check_positive("count", count)
+        action = payload.get("action")
+        try:
+            force(str(payload["api3_error"]), count, action=action)
+        except ValueError as exc:
+            raise _BadRequest(str(exc)) from None
+        return {"error": str(payload["api3_error"]), "count": count, "action": action}
 
     def _legacy_faults(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(self.legacy, LegacyApi):
@@ -411,6 +433,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
     """Turns one HTTP request into an :meth:`Emulator.handle` call."""
 
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; without TCP_NODELAY each
+    # keep-alive answer waits for the client's delayed ACK (about 40 ms).
+    disable_nagle_algorithm = True
     server: _Server
 
     def setup(self) -> None:

@@ -185,6 +185,8 @@ class World:
         self._started: dict[_Key, float] = {}
         self._history: list[dict[str, Any]] = []
         self._emitted: list[dict[str, Any]] = []
+        #: Bumped by every mutator, so readers can cache what they derive.
+        self.generation = 0
 
     def now(self) -> float:
         """Return the world's current UNIX time."""
@@ -445,6 +447,7 @@ class World:
         with self._lock:
             emitted = action(self._clock())
             self._emitted.extend(emitted)
+            self.generation += 1
             # Taking the sink lock before releasing the world lock hands the
             # bodies to the sink in the order they were emitted.
             self._sink_lock.acquire()

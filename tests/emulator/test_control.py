@@ -17,6 +17,9 @@ from typing import Any
 import pytest
 import requests
 from tencentcloud.common import credential
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import (
+    TencentCloudSDKException,
+)
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.live.v20180801 import live_client, models
@@ -276,6 +279,38 @@ class TestApi3Wiring:
         request.StreamName = "room_42"
 
         assert client.DescribeLiveStreamState(request).StreamState == "active"
+
+    def test_forced_api3_error_reaches_the_sdk(self, running: Running) -> None:
+        """POST faults with api3_error makes the next call of that action fail."""
+        answer = control(
+            running,
+            "faults",
+            {
+                "api3_error": "InternalError",
+                "count": 1,
+                "action": "DescribeLiveStreamState",
+            },
+        )
+        profile = HttpProfile(endpoint=f"127.0.0.1:{running.port}", protocol="http")
+        settings = running.settings
+        cred = credential.Credential(settings.secret_id, settings.secret_key)
+        client = live_client.LiveClient(cred, "", ClientProfile(httpProfile=profile))
+        request = models.DescribeLiveStreamStateRequest()
+        request.AppName = "live"
+        request.DomainName = settings.push_domain
+        request.StreamName = "room_42"
+
+        assert answer.status_code == 200
+        with pytest.raises(TencentCloudSDKException) as caught:
+            client.DescribeLiveStreamState(request)
+        assert caught.value.get_code() == "InternalError"
+        assert client.DescribeLiveStreamState(request).StreamState == "inactive"
+
+    def test_bad_api3_fault_is_400(self, running: Running) -> None:
+        """An API 3.0 fault with a bad count answers 400."""
+        answer = control(running, "faults", {"api3_error": "InternalError", "count": 0})
+
+        assert answer.status_code == 400
 
 
 # Callbacks and faults -------------------------------------------------------
