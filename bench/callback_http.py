@@ -34,6 +34,9 @@ KEY = "bench-key"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 CONNECTIONS = 16
+#: gunicorn threads per server, the same for all three (functions-framework's
+#: own default is 4 per CPU).
+THREADS = os.environ.get("BENCH_THREADS", "")
 
 _LUA = """
 counter = 0
@@ -69,12 +72,16 @@ def _start(
     ]  # fmt: skip
     proc = subprocess.Popen(
         command,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+        env={**os.environ, "PYTHONPATH": str(ROOT), **_threads(), **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     _wait_for(port)
     return proc, port
+
+
+def _threads() -> dict[str, str]:
+    return {"THREADS": THREADS} if THREADS else {}
 
 
 def _wait_for(port: int) -> None:
@@ -179,7 +186,10 @@ def _rounds(
 
 def _report(results: dict[str, list[tuple[float, float, float]]]) -> None:
     base = statistics.median(r[0] for r in results["hello"])
-    print(f"rounds={ROUNDS} seconds={SECONDS} connections={CONNECTIONS}")
+    threads = THREADS or "default"
+    print(
+        f"rounds={ROUNDS} seconds={SECONDS} connections={CONNECTIONS} threads={threads}"
+    )
     for name, runs in results.items():
         rps = statistics.median(r[0] for r in runs)
         p50 = statistics.median(r[1] for r in runs)
