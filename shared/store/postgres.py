@@ -8,7 +8,6 @@ in parallel. psycopg is imported here only, so nothing else pays for it.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,7 +17,7 @@ import psycopg
 from shared.errors import StoreError, StoreUnavailable
 from shared.state import StreamKey
 from shared.store.schema import POSTGRES_MIGRATIONS
-from shared.store.sql import Cursor, SqlStore, iter_statements
+from shared.store.sql import Cursor, SqlStore
 
 __all__ = ["PostgresStore"]
 
@@ -33,13 +32,12 @@ class PostgresStore(SqlStore):
     """A store in a PostgreSQL database."""
 
     placeholder = "%s"
+    migrations = POSTGRES_MIGRATIONS
 
     def __init__(self, url: str) -> None:
         """Remember the connection URL; connections open on first use."""
+        super().__init__()
         self._url = url
-        self._local = threading.local()
-        self._all: list[psycopg.Connection[Any]] = []
-        self._lock = threading.Lock()
 
     def _connection(self) -> psycopg.Connection[Any]:
         conn: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
@@ -52,9 +50,7 @@ class PostgresStore(SqlStore):
             raise StoreUnavailable(
                 f"cannot connect to PostgreSQL: {type(exc).__name__}"
             ) from None
-        self._local.conn = conn
-        with self._lock:
-            self._all.append(conn)
+        self._remember(conn)
         return conn
 
     @contextmanager
@@ -74,27 +70,5 @@ class PostgresStore(SqlStore):
             "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (str(key),)
         )
 
-    def migrate(self) -> int:
-        with self._transaction() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-            cur.execute(
-                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
-            )
-            cur.execute("SELECT MAX(version) FROM schema_version")
-            current = cur.fetchone()[0] or 0
-            for version, script in enumerate(POSTGRES_MIGRATIONS, start=1):
-                if version <= current:
-                    continue
-                for statement in iter_statements(script):
-                    cur.execute(statement)
-                cur.execute(
-                    "INSERT INTO schema_version (version) VALUES (%s)", (version,)
-                )
-            return len(POSTGRES_MIGRATIONS)
-
-    def close(self) -> None:
-        with self._lock:
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
-        self._local = threading.local()
+    def _lock_migrations(self, cur: Cursor) -> None:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))

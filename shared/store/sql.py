@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import abc
 import json
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
@@ -51,11 +52,63 @@ _STREAM_COLUMNS = (
 )
 
 
+class Connection(Protocol):
+    """The DB-API connection method the store needs in common."""
+
+    def close(self) -> None: ...
+
+
 class SqlStore(Store):
-    """A store whose engines differ only in connection and schema details."""
+    """A store whose engines differ only in connection and schema details.
+
+    Each thread keeps its own connection; the store remembers every one it
+    opened so that :meth:`close` can release them all.
+    """
 
     #: Placeholder style of the driver: "?" for sqlite3, "%s" for psycopg.
     placeholder = "?"
+    #: The engine's schema scripts, oldest first; version n is the n-th.
+    migrations: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._opened: list[Connection] = []
+        self._opened_lock = threading.Lock()
+
+    def _remember(self, conn: Connection) -> None:
+        self._local.conn = conn
+        with self._opened_lock:
+            self._opened.append(conn)
+
+    def close(self) -> None:
+        with self._opened_lock:
+            for conn in self._opened:
+                conn.close()
+            self._opened.clear()
+        self._local = threading.local()
+
+    def _lock_migrations(self, cur: Cursor) -> None:
+        """Keep other processes from migrating at the same time."""
+        return
+
+    def migrate(self) -> int:
+        with self._transaction() as cur:
+            self._lock_migrations(cur)
+            cur.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
+            )
+            cur.execute("SELECT MAX(version) FROM schema_version")
+            current = cur.fetchone()[0] or 0
+            for version, script in enumerate(self.migrations, start=1):
+                if version <= current:
+                    continue
+                for statement in iter_statements(script):
+                    cur.execute(statement)
+                cur.execute(
+                    self._sql("INSERT INTO schema_version (version) VALUES (?)"),
+                    (version,),
+                )
+            return len(self.migrations)
 
     @abc.abstractmethod
     def _transaction(self) -> AbstractContextManager[Cursor]:

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from shared.errors import StoreError, StoreUnavailable
 from shared.state import StreamKey
 from shared.store.schema import SQLITE_MIGRATIONS
-from shared.store.sql import Cursor, SqlStore, iter_statements
+from shared.store.sql import Cursor, SqlStore
 
 __all__ = ["SqliteStore"]
 
@@ -27,6 +27,7 @@ class SqliteStore(SqlStore):
     """A store in one SQLite file."""
 
     placeholder = "?"
+    migrations = SQLITE_MIGRATIONS
 
     def __init__(self, path: str) -> None:
         """Open (lazily) the database at ``path``; ``:memory:`` is refused.
@@ -36,10 +37,8 @@ class SqliteStore(SqlStore):
         """
         if str(path) == ":memory:":
             raise StoreError("an in-memory SQLite store cannot be shared; use a file")
+        super().__init__()
         self.path = path
-        self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
         self._writer = threading.Lock()
 
     def _connection(self) -> sqlite3.Connection:
@@ -60,9 +59,7 @@ class SqliteStore(SqlStore):
             raise StoreUnavailable(
                 f"cannot open SQLite store: {type(exc).__name__}"
             ) from None
-        self._local.conn = conn
-        with self._lock:
-            self._all.append(conn)
+        self._remember(conn)
         return conn
 
     @contextmanager
@@ -92,30 +89,6 @@ class SqliteStore(SqlStore):
     def _lock_stream(self, cur: Cursor, key: StreamKey) -> None:
         # BEGIN IMMEDIATE already holds the only write lock there is.
         return
-
-    def migrate(self) -> int:
-        with self._transaction() as cur:
-            cur.execute(
-                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
-            )
-            cur.execute("SELECT MAX(version) FROM schema_version")
-            current = cur.fetchone()[0] or 0
-            for version, script in enumerate(SQLITE_MIGRATIONS, start=1):
-                if version <= current:
-                    continue
-                for statement in iter_statements(script):
-                    cur.execute(statement)
-                cur.execute(
-                    "INSERT INTO schema_version (version) VALUES (?)", (version,)
-                )
-            return len(SQLITE_MIGRATIONS)
-
-    def close(self) -> None:
-        with self._lock:
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
-        self._local = threading.local()
 
 
 #: Words in SQLite's messages that mean "try again later", not "this is wrong".
