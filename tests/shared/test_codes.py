@@ -6,7 +6,6 @@ re-export through shared.codes is checked.
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -31,6 +30,7 @@ from shared.codes import (
     from_legacy,
 )
 from shared.errors import Category, ErrorInfo, Severity, TencentError
+from tests.shared.garbage import PLACEHOLDER, Hostile, garbage, one_line
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,7 +48,6 @@ ERROR_ENTRIES = [
     for key, info in table.items()
 ] + [pytest.param(UNKNOWN_ERROR, id="unknown")]
 
-PLACEHOLDER = re.compile(r"(?i)\b(todo|tbd|fixme|xxx|placeholder|lorem|n/a)\b|\.\.\.")
 
 SDK_CODES = sorted(
     value
@@ -172,51 +171,18 @@ SECRET_MESSAGES = [
 ]
 
 
-class Hostile:
-    """An object whose every rendering fails, like a broken caller's value."""
-
-    def __str__(self) -> str:
-        raise RuntimeError("str must not be called")
-
-    def __repr__(self) -> str:
-        raise RuntimeError("repr must not be called")
-
-    def __eq__(self, other: object) -> bool:
-        raise RuntimeError("eq must not be called")
-
-    def __hash__(self) -> int:
-        raise RuntimeError("hash must not be called")
-
-
-GARBAGE = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(),
-    st.integers(min_value=10**4400, max_value=10**4500),
-    st.floats(),
-    st.text(),
-    st.binary(),
-    st.dictionaries(st.text(), st.text()),
-    st.lists(st.integers()),
-    st.builds(Hostile),
-    st.sampled_from(
-        [
-            "x" * 100_000,
-            " 1301 ",
-            "\x00AuthFailure\n",
-            *SDK_CODES[:5],
-            "ResourceNotFound.",
-        ]
-    ),
+GARBAGE = garbage(
+    [
+        " 1301 ",
+        "\x00AuthFailure\n",
+        *SDK_CODES[:5],
+        "ResourceNotFound.",
+    ]
 )
 
 
 def _secret_free(text: str) -> bool:
     return not any(secret in text for secret in SECRETS)
-
-
-def _one_line(text: str) -> bool:
-    return len(text.splitlines()) <= 1 and not any(c < " " for c in text)
 
 
 # Completeness of the tables.
@@ -618,7 +584,7 @@ def test_control_characters_are_removed() -> None:
     """Escape sequences, bidi overrides and line breaks never reach a message."""
     error = from_api3("InvalidParameter", "bad\x1b[31m red\u202e\u2028next\r\nline\x00")
 
-    assert _one_line(str(error))
+    assert one_line(str(error))
     assert "\u202e" not in str(error)
     assert "bad[31m red" in str(error)
 
@@ -670,7 +636,7 @@ def test_describe_is_one_line_with_every_fact() -> None:
     )
     line = describe(error)
 
-    assert _one_line(line)
+    assert one_line(line)
     for fact in (
         "layer=api3",
         "code=RequestLimitExceeded",
@@ -700,7 +666,7 @@ def test_describe_cleans_an_error_built_elsewhere() -> None:
     )
     line = describe(error)
 
-    assert _one_line(line)
+    assert one_line(line)
     assert _secret_free(line)
     assert "request_id=not a uuid" in line
 
@@ -721,7 +687,7 @@ def test_http_classifier_accepts_anything(status: object) -> None:
     error = from_http_status(status)
 
     assert isinstance(error, TencentError)
-    assert _one_line(describe(error))
+    assert one_line(describe(error))
 
 
 @given(GARBAGE, GARBAGE)
@@ -731,7 +697,7 @@ def test_legacy_classifier_accepts_anything(ret: object, message: object) -> Non
 
     assert isinstance(error, TencentError)
     assert len(error.upstream_code) <= 100
-    assert _one_line(describe(error))
+    assert one_line(describe(error))
 
 
 @given(GARBAGE, GARBAGE, GARBAGE)
@@ -742,7 +708,7 @@ def test_api3_classifier_accepts_anything(
     error = from_api3(code, message, request_id)
 
     assert isinstance(error, TencentError)
-    assert _one_line(describe(error))
+    assert one_line(describe(error))
 
 
 @given(st.sampled_from(SDK_CODES), st.text())

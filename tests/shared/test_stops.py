@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -10,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 from shared.errors import Severity
 from shared.stops import (
@@ -21,6 +19,7 @@ from shared.stops import (
     StopReason,
     stop_reason,
 )
+from tests.shared.garbage import PLACEHOLDER, garbage, one_line
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,55 +28,21 @@ STOP_ENTRIES = [
     for key, reason in STOP_REASONS.items()
 ] + [pytest.param(UNKNOWN_STOP, id="stop:unknown")]
 
-PLACEHOLDER = re.compile(r"(?i)\b(todo|tbd|fixme|xxx|placeholder|lorem|n/a)\b|\.\.\.")
 
 # The two ways the callback can reach the stop table; neither may load the
 # error tables of shared.codes.
 STOP_IMPORTS = ["import shared.stops", "from shared import StopKind, stop_reason"]
 
 
-class Hostile:
-    """An object whose every rendering fails, like a broken caller's value."""
-
-    def __str__(self) -> str:
-        raise RuntimeError("str must not be called")
-
-    def __repr__(self) -> str:
-        raise RuntimeError("repr must not be called")
-
-    def __eq__(self, other: object) -> bool:
-        raise RuntimeError("eq must not be called")
-
-    def __hash__(self) -> int:
-        raise RuntimeError("hash must not be called")
-
-
-GARBAGE = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(),
-    st.integers(min_value=10**4400, max_value=10**4500),
-    st.floats(),
-    st.text(),
-    st.binary(),
-    st.dictionaries(st.text(), st.text()),
-    st.lists(st.integers()),
-    st.builds(Hostile),
-    st.sampled_from(
-        [
-            "x" * 100_000,
-            " 18 ",
-            "503",
-            "\x00recv rtmp deleteStream\n",
-            "push url maybe invalid",
-            "sign=b17971b51ba0fe5916ddcd96692e9fb3",
-        ]
-    ),
+GARBAGE = garbage(
+    [
+        " 18 ",
+        "503",
+        "\x00recv rtmp deleteStream\n",
+        "push url maybe invalid",
+        "sign=b17971b51ba0fe5916ddcd96692e9fb3",
+    ]
 )
-
-
-def _one_line(text: str) -> bool:
-    return len(text.splitlines()) <= 1 and not any(c < " " for c in text)
 
 
 def _modules_loaded_by(statement: str) -> list[str]:
@@ -139,7 +104,7 @@ def test_stop_reason_accepts_anything(
     reason = stop_reason(errcode, sub_errcode, errmsg)
 
     assert isinstance(reason, StopReason)
-    assert _one_line(reason.errmsg)
+    assert one_line(reason.errmsg)
     assert len(reason.errmsg) <= 200
 
 
