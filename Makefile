@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv lint typecheck test test-slow bench demo package clean
+.PHONY: venv lint typecheck test test-slow test-py310 bench demo package clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,14 @@ test: lint typecheck
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow -p no:cacheprovider
+
+# The functions also run on Python 3.10 (an SCF runtime). The newest
+# hypothesis needs 3.11, so this suite takes the last release for 3.10.
+test-py310:
+	python3.10 -m venv .venv310
+	.venv310/bin/pip install --quiet -r requirements.txt functions-framework==3.10.2 \
+		pytest==9.2.0 hypothesis==6.168.5 cryptography==50.0.2 tccli==3.1.189.1
+	.venv310/bin/python -m pytest -m "not slow" -p no:cacheprovider -q
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
@@ -58,4 +66,4 @@ package: $(STAMP)
 	done
 
 clean:
-	rm -rf build $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage
+	rm -rf build $(VENV) .venv310 .mypy_cache .ruff_cache .pytest_cache .coverage
