@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         EVENT_TYPES,
         BaseEvent,
         Event,
+        body_digest,
         event_name,
         parse_event,
     )
@@ -111,6 +112,7 @@ _EXPORTS: dict[str, str] = {
     "stop_reason": "shared.stops",
     # events
     "BaseEvent": "shared.events",
+    "body_digest": "shared.events",
     "EVENT_NAMES": "shared.events",
     "EVENT_TYPES": "shared.events",
     "Event": "shared.events",
@@ -199,6 +201,7 @@ __all__ = [
     "Transition",
     "Verification",
     "Verifier",
+    "body_digest",
     "configure_logging",
     "describe",
     "event_name",

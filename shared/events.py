@@ -72,6 +72,7 @@ __all__ = [
     "SnapshotEvent",
     "StopEvent",
     "UnknownEvent",
+    "body_digest",
     "event_name",
     "parse_event",
 ]
@@ -210,13 +211,20 @@ class BaseEvent(BaseModel):
         return ""
 
     def _body_digest(self) -> str:
-        unsigned = {
-            key: value
-            for key, value in self._body.items()
-            if key not in _SIGNATURE_FIELDS
-        }
-        text = json.dumps(unsigned, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode("ascii")).hexdigest()
+        return body_digest(self._body)
+
+
+def body_digest(body: Mapping[str, Any]) -> str:
+    """Return the SHA-256 of a body's canonical JSON without ``t`` and ``sign``.
+
+    Two deliveries of one event differ only in ``t`` and ``sign``, so they get
+    the same digest. Values that are not JSON are rendered with ``str``.
+    """
+    unsigned = {
+        key: value for key, value in body.items() if key not in _SIGNATURE_FIELDS
+    }
+    text = json.dumps(unsigned, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _json_copy(data: Mapping[Any, Any]) -> dict[str, Any]:

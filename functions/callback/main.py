@@ -18,7 +18,6 @@ network and never echoes the body, the headers or a key.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 import time
@@ -27,6 +26,7 @@ from typing import Any
 
 from shared import (
     Alert,
+    Event,
     EventRecord,
     EventStatus,
     Invocation,
@@ -42,6 +42,7 @@ from shared import (
     StreamKey,
     Transition,
     Verifier,
+    body_digest,
     configure_logging,
     json_response,
     load_settings,
@@ -104,17 +105,21 @@ class CallbackApp:
             log.add(verified_by=exc.key_index)
             return self._keep(body, request.body, received_at, log, exc.key_index, True)
         except SignatureError as exc:
-            return self._refuse(exc, request.body, received_at, log)
+            return self._refuse(exc, body, received_at, log)
 
         log.add(verified_by=check.key_index)
         return self._keep(body, request.body, received_at, log, check.key_index, False)
 
     def _refuse(
-        self, exc: SignatureError, raw: bytes, received_at: float, log: Invocation
+        self,
+        exc: SignatureError,
+        body: Mapping[str, Any],
+        received_at: float,
+        log: Invocation,
     ) -> Response:
         log.add(outcome="refused", reason=exc.code)
         self._store.count(f"verify.{exc.code}")
-        self._store.keep_sample(exc.code, _redacted_sample(raw), received_at)
+        self._store.keep_sample(exc.code, _redacted_sample(body), received_at)
         if exc.code == "key_not_configured":
             # Our misconfiguration, not the sender's: make Tencent retry.
             return _error(503, exc.code, "no callback key is configured")
@@ -171,7 +176,7 @@ class CallbackApp:
         # Authentic but malformed: keep it for a person, and say what is wrong.
         event_type = body.get("event_type")
         record = EventRecord(
-            dedup_key="invalid:" + _body_hash(body),
+            dedup_key="invalid:" + body_digest(body),
             event_type=event_type if type(event_type) is int else None,
             stream=None,
             sequence=None,
@@ -194,20 +199,10 @@ def _decode(raw: bytes) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def _redacted_sample(raw: bytes) -> bytes:
+def _redacted_sample(body: Mapping[str, Any]) -> bytes:
     # A refused body may carry someone's valid sign: drop t and sign first.
-    body = _decode(raw)
-    if body is None:
-        return raw[:256]
-    body.pop("sign", None)
-    body.pop("t", None)
-    return json.dumps(body, ensure_ascii=False, sort_keys=True).encode()
-
-
-def _body_hash(body: Mapping[str, Any]) -> str:
     rest = {name: value for name, value in body.items() if name not in {"t", "sign"}}
-    text = json.dumps(rest, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return json.dumps(rest, ensure_ascii=False, sort_keys=True).encode()
 
 
 def _stream(key: tuple[str, str, str] | None) -> StreamKey | None:
@@ -230,10 +225,8 @@ def _transition(record: EventRecord, event: Any) -> Transition | None:
     )
 
 
-def _alerts(record: EventRecord, event: Any, body: Mapping[str, Any]) -> list[Alert]:
-    if record.event_type is None:
-        return []
-    builder = _ALERT_BUILDERS.get(record.event_type)
+def _alerts(record: EventRecord, event: Event, body: Mapping[str, Any]) -> list[Alert]:
+    builder = _ALERT_BUILDERS.get(event.event_type)
     return [] if builder is None else builder(record, event, body)
 
 
@@ -375,5 +368,7 @@ def main_handler(event: Any, context: Any = None) -> dict[str, Any]:
     try:
         request = request_from_scf(event, MAX_BODY_BYTES)
     except PayloadError as exc:
+        log = Invocation("callback", outcome="bad_trigger_event", status=400)
+        log.emit()
         return response_to_scf(_error(400, exc.code, str(exc)))
     return response_to_scf(serve(request))

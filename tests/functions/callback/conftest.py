@@ -67,7 +67,7 @@ class Callback:
     def __init__(self, store_url: str) -> None:
         self.store_url = store_url
         self.client = ff_app().test_client()
-        self.scf = load_main()
+        self.scf: Any = load_main()
 
     def http(self, body: dict[str, Any] | bytes, method: str = "POST") -> Answer:
         """Deliver through the functions-framework target."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from shared import EventStatus, Store, StreamKey
+from shared import EventStatus, Store, StreamKey, load_settings
+from shared.store.sqlite import SqliteStore
 from tests.functions.callback.conftest import KEY, NEW_KEY, Callback, signed
 
 STREAM = StreamKey("push.example.com", "live", "room_42")
@@ -273,3 +275,46 @@ def test_expired_abnormal_stop_queues_no_alert(
     callback.http(signed(body, t=1_000_000_000))
 
     assert reader.pending_alerts() == []
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        "not an event",
+        {"httpMethod": "POST", "body": "!!", "isBase64Encoded": True},
+        {"httpMethod": "POST", "body": {"nested": "object"}},
+    ],
+)
+def test_malformed_trigger_event_is_400_with_a_log_line(
+    callback: Callback, event: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An SCF event that is not an HTTP trigger event gets 400 and is logged."""
+    result = callback.scf.main_handler(event, None)
+
+    assert result["statusCode"] == 400
+    assert json.loads(result["body"])["code"] == "bad_payload"
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert line["outcome"] == "bad_trigger_event"
+
+
+class BrokenStore(SqliteStore):
+    """A store whose writes fail with an error nobody planned for."""
+
+    def record_event(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("disk on fire: secret payload")
+
+
+def test_unexpected_failure_is_500_without_details(
+    callback: Callback, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bug below the handler answers 500 internal_error and logs only its type."""
+    store = BrokenStore(str(tmp_path / "broken.sqlite3"))
+    store.migrate()
+    callback.scf._app = callback.scf.CallbackApp(load_settings(), store)
+
+    answer = callback.apigw(signed(push()))
+
+    assert (answer.status, answer.json["code"]) == (500, "internal_error")
+    out = capsys.readouterr().out
+    assert "RuntimeError" in out
+    assert "secret payload" not in out + answer.text
