@@ -1,6 +1,7 @@
 """Tencent's command-line client, ``tccli``, against the emulator's server.
 
-tccli cannot be told to trust another CA, but it speaks plain HTTP when the
+tccli cannot be told to trust another CA (it trusts the certifi bundle of its
+Python, so the CA must be appended there), but it speaks plain HTTP when the
 scheme is part of the endpoint (``--endpoint http://127.0.0.1:PORT``): the
 SDK underneath then uses the endpoint as the URL and signs it as the Host.
 Each test runs the real ``tccli`` from the virtual environment in a
@@ -212,3 +213,39 @@ def test_https_endpoint_is_refused_even_with_requests_ca_bundle(
 
     assert result.returncode != 0
     assert "CERTIFICATE_VERIFY_FAILED" in result.stderr + result.stdout
+
+
+def test_https_endpoint_works_once_certifis_bundle_holds_the_ca(
+    world: World, env: dict[str, str], tmp_path: Path, stops: list[Callable[[], None]]
+) -> None:
+    """Appending the emulator's CA to the certifi bundle tccli reads makes HTTPS work.
+
+    The venv's own bundle is left alone: a certifi placed first on PYTHONPATH
+    serves a copy of the real bundle with the CA appended, exactly what the
+    README's step produces in place.
+    """
+    import certifi
+
+    tls = make_ca_and_cert(tmp_path / "tls")
+    bound, stop = start_in_thread(
+        world=world, api3=Api3(world, {SECRET_ID: SECRET_KEY}), tls=tls
+    )
+    stops.append(stop)
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_text(Path(certifi.where()).read_text() + tls.ca.read_text())
+    package = tmp_path / "site" / "certifi"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(
+        f"def where():\n    return {str(bundle)!r}\n\n\n"
+        f"def contents():\n    return open(where()).read()\n"
+    )
+    env["PYTHONPATH"] = str(tmp_path / "site")
+
+    result = tccli(
+        env,
+        f"https://127.0.0.1:{bound}",
+        "DescribeLiveStreamState",
+        *stream_args("room_1"),
+    )
+
+    assert answer(result)["StreamState"] == "inactive"
