@@ -272,3 +272,12 @@ def test_resolved_store_url_falls_back_to_the_default(
     monkeypatch.delenv("TENCENTCLOUD_RUNENV", raising=False)
 
     assert load_settings({}).resolved_store_url == default_store_url({})
+
+
+def test_readme_lists_every_variable() -> None:
+    """The README's configuration table names every variable the package reads."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+
+    missing = [name for name in ENV_NAMES if f"| `{name}` |" not in readme]
+
+    assert missing == []
