@@ -60,17 +60,17 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_try);
 CREATE TABLE IF NOT EXISTS leases (
-    name TEXT PRIMARY KEY,
+    name TEXT NOT NULL PRIMARY KEY,
     holder TEXT NOT NULL,
     expires_at {real} NOT NULL
 );
 CREATE TABLE IF NOT EXISTS buckets (
-    name TEXT PRIMARY KEY,
+    name TEXT NOT NULL PRIMARY KEY,
     tokens {real} NOT NULL,
     updated_at {real} NOT NULL
 );
 CREATE TABLE IF NOT EXISTS counters (
-    name TEXT PRIMARY KEY,
+    name TEXT NOT NULL PRIMARY KEY,
     value BIGINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS samples (

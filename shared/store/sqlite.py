@@ -29,8 +29,12 @@ class SqliteStore(SqlStore):
     placeholder = "?"
     migrations = SQLITE_MIGRATIONS
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, busy_timeout: float = BUSY_TIMEOUT) -> None:
         """Open (lazily) the database at ``path``; ``:memory:`` is refused.
+
+        Args:
+            path: the database file.
+            busy_timeout: seconds to wait for another process's write lock.
 
         Raises:
             StoreError: the path is ``:memory:``, which threads cannot share.
@@ -39,6 +43,7 @@ class SqliteStore(SqlStore):
             raise StoreError("an in-memory SQLite store cannot be shared; use a file")
         super().__init__()
         self.path = path
+        self._busy_timeout = busy_timeout
         self._writer = threading.Lock()
 
     def _connection(self) -> sqlite3.Connection:
@@ -48,7 +53,7 @@ class SqliteStore(SqlStore):
         try:
             conn = sqlite3.connect(
                 self.path,
-                timeout=BUSY_TIMEOUT,
+                timeout=self._busy_timeout,
                 isolation_level=None,
                 check_same_thread=False,
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -21,6 +22,7 @@ from shared import (
     open_store,
 )
 from shared.store.sql import MAX_SAMPLES, SAMPLE_BYTES
+from shared.store.sqlite import SqliteStore
 
 KEY = StreamKey("push.example.com", "live", "s1")
 
@@ -191,3 +193,30 @@ def test_unreachable_postgres_is_unavailable() -> None:
     with pytest.raises(StoreUnavailable) as caught:
         broken.migrate()
     assert "hunter2" not in str(caught.value)
+
+
+def test_write_the_schema_refuses_is_a_store_error(store: Store) -> None:
+    """A constraint violation surfaces as StoreError, not the driver's error."""
+    with pytest.raises(StoreError) as caught:
+        store.count(None)  # type: ignore[arg-type]
+
+    assert not isinstance(caught.value, StoreUnavailable)
+    assert store.counters() == {}
+
+
+def test_sqlite_locked_by_another_process_is_unavailable(tmp_path: Path) -> None:
+    """When another process holds the write lock past the timeout: unavailable."""
+    path = tmp_path / "locked.sqlite3"
+    open_store(f"sqlite:///{path}").migrate()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    waiting = SqliteStore(str(path), busy_timeout=0.05)
+
+    try:
+        with pytest.raises(StoreUnavailable):
+            waiting.count("x")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    waiting.count("x")
+    assert waiting.counters() == {"x": 1}
