@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv lint typecheck test test-slow test-py310 bench demo package clean
+.PHONY: venv lint typecheck test test-py310 bench demo package clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,11 +26,8 @@ typecheck: $(STAMP)
 # pytest exits 5 when it collected no test; that must fail the build, and it
 # does, because make stops on any non-zero exit.
 test: lint typecheck
-	$(BIN)/python -m pytest -m "not slow" -p no:cacheprovider \
+	$(BIN)/python -m pytest -p no:cacheprovider \
 		--cov --cov-report=term --cov-fail-under=95
-
-test-slow: $(STAMP)
-	$(BIN)/python -m pytest -m slow -p no:cacheprovider
 
 # The functions also run on Python 3.10 (an SCF runtime). The newest
 # hypothesis needs 3.11, so this suite takes the last release for 3.10.
@@ -38,7 +35,7 @@ test-py310:
 	python3.10 -m venv .venv310
 	.venv310/bin/pip install --quiet -r requirements.txt functions-framework==3.10.2 \
 		pytest==9.2.0 hypothesis==6.168.5 cryptography==50.0.2 tccli==3.1.189.1
-	.venv310/bin/python -m pytest -m "not slow" -p no:cacheprovider -q
+	.venv310/bin/python -m pytest -p no:cacheprovider -q
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
