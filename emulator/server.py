@@ -60,6 +60,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from emulator import scenarios
+from emulator.api3 import Api3
 from emulator.config import Settings
 from emulator.legacy import PATH as LEGACY_PATH
 from emulator.legacy import LegacyApi
@@ -294,14 +295,13 @@ class Emulator:
         return answer
 
     def _api3_faults(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        force = getattr(self.api3, "force_error", None)
-        if force is None:
+        if not isinstance(self.api3, Api3):
             raise _BadRequest("API 3.0 is not served")
         count = payload.get("count", 1)
         _check_positive("count", count)
         action = payload.get("action")
         try:
-            force(str(payload["api3_error"]), count, action=action)
+            self.api3.force_error(str(payload["api3_error"]), count, action=action)
         except ValueError as exc:
             raise _BadRequest(str(exc)) from None
         return {"error": str(payload["api3_error"]), "count": count, "action": action}
@@ -623,16 +623,5 @@ def build(
         clock=clock,
         rate_limit=legacy_rate_limit,
     )
-    api3 = _api3(world, settings.secrets, clock)
+    api3 = Api3(world, settings.secrets, clock=clock)
     return Emulator(world=world, legacy=legacy, api3=api3, sender=sender)
-
-
-def _api3(world: World, secrets: Mapping[str, str], clock: Clock) -> Handler | None:
-    # API 3.0 lives in its own module; an emulator without it still serves the
-    # legacy and control APIs, and says so on each API 3.0 request.
-    try:
-        from emulator.api3 import Api3
-    except ImportError:
-        logger.warning("emulator.api3 is not available; API 3.0 answers 501")
-        return None
-    return Api3(world, secrets, clock=clock)
