@@ -132,7 +132,9 @@ class Store(abc.ABC):
         """Store an event once, apply its state change and queue its alerts.
 
         All three happen in one transaction, or none does. A second delivery
-        of the same event (same dedup key) changes nothing.
+        of the same event (same dedup key) changes nothing, with one
+        exception: a fresh (applied) delivery of an event held in quarantine
+        releases it, and it is applied then.
         """
 
     @abc.abstractmethod

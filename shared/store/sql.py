@@ -130,6 +130,8 @@ class SqlStore(Store):
         with self._transaction() as cur:
             event_id = self._insert_event(cur, event)
             if event_id is None:
+                event_id = self._release(cur, event)
+            if event_id is None:
                 return RecordResult(duplicate=True, state=self._read_if(cur, event))
 
             result = self._apply(cur, event, change)
@@ -164,6 +166,26 @@ class SqlStore(Store):
                 event.body,
                 event.source,
                 event.key_index,
+            ),
+        )
+        row = cur.fetchone()
+        return None if row is None else int(row[0])
+
+    def _release(self, cur: Cursor, event: EventRecord) -> int | None:
+        # A fresh, verified delivery of an event held in quarantine proves it:
+        # the stored row is applied now instead of waiting for the poller.
+        if event.status is not EventStatus.APPLIED:
+            return None
+        cur.execute(
+            self._sql(
+                "UPDATE events SET status = ?, key_index = ? "
+                "WHERE dedup_key = ? AND status = ? RETURNING id"
+            ),
+            (
+                EventStatus.APPLIED.value,
+                event.key_index,
+                event.dedup_key,
+                EventStatus.QUARANTINED.value,
             ),
         )
         row = cur.fetchone()

@@ -220,3 +220,26 @@ def test_sqlite_locked_by_another_process_is_unavailable(tmp_path: Path) -> None
         holder.close()
     waiting.count("x")
     assert waiting.counters() == {"x": 1}
+
+
+def test_fresh_delivery_releases_a_quarantined_event(store: Store) -> None:
+    """A quarantined event delivered again, fresh, is applied once."""
+    store.record_event(record("q", status=EventStatus.QUARANTINED))
+
+    released = store.record_event(record("q"), Transition("push", "1", 100))
+    again = store.record_event(record("q"), Transition("push", "1", 100))
+
+    assert (released.duplicate, released.state_changed) == (False, True)
+    assert again.duplicate
+    assert store.event_count(EventStatus.APPLIED) == 1
+    assert store.event_count() == 1
+
+
+def test_expired_delivery_of_a_quarantined_event_is_a_duplicate(store: Store) -> None:
+    """Another late delivery leaves the quarantined row as it was."""
+    store.record_event(record("q", status=EventStatus.QUARANTINED))
+
+    result = store.record_event(record("q", status=EventStatus.QUARANTINED))
+
+    assert result.duplicate
+    assert store.event_count(EventStatus.QUARANTINED) == 1

@@ -318,3 +318,17 @@ def test_unexpected_failure_is_500_without_details(
     out = capsys.readouterr().out
     assert "RuntimeError" in out
     assert "secret payload" not in out + answer.text
+
+
+def test_fresh_retry_releases_a_quarantined_push(
+    callback: Callback, reader: Store
+) -> None:
+    """A push first seen expired is applied when a fresh delivery of it arrives."""
+    callback.http(signed(push(), t=1_000_000_000))
+    answer = callback.http(signed(push()))
+
+    assert answer.status == 200
+    assert reader.event_count(EventStatus.APPLIED) == 1
+    state = reader.stream(STREAM)
+    assert state is not None
+    assert state.state == "live"
