@@ -118,8 +118,8 @@ class CallbackApp:
         log: Invocation,
     ) -> Response:
         log.add(outcome="refused", reason=exc.code)
-        self._store.count(f"verify.{exc.code}")
-        self._store.keep_sample(exc.code, _redacted_sample(body), received_at)
+        sample = _redacted_sample(body)
+        self._store.record_refusal(f"verify.{exc.code}", exc.code, sample, received_at)
         if exc.code == "key_not_configured":
             # Our misconfiguration, not the sender's: make Tencent retry.
             return _error(503, exc.code, "no callback key is configured")

@@ -170,6 +170,12 @@ class Store(abc.ABC):
         """Keep a short sample of a refused request for diagnosis, bounded in number."""
 
     @abc.abstractmethod
+    def record_refusal(
+        self, counter: str, reason: str, sample: bytes, received_at: float
+    ) -> None:
+        """Count a refused request and keep its sample, in one transaction."""
+
+    @abc.abstractmethod
     def samples(self) -> list[tuple[str, bytes]]:
         """Return the kept samples, newest first."""
 

@@ -316,14 +316,7 @@ class SqlStore(Store):
 
     def count(self, name: str, by: int = 1) -> None:
         with self._transaction() as cur:
-            cur.execute(
-                self._sql(
-                    "INSERT INTO counters (name, value) VALUES (?, ?) "
-                    "ON CONFLICT (name) DO UPDATE SET value = counters.value + "
-                    "excluded.value"
-                ),
-                (name, by),
-            )
+            self._count(cur, name, by)
 
     def counters(self) -> dict[str, int]:
         with self._transaction() as cur:
@@ -332,19 +325,41 @@ class SqlStore(Store):
 
     def keep_sample(self, reason: str, sample: bytes, received_at: float) -> None:
         with self._transaction() as cur:
-            cur.execute(
-                self._sql(
-                    "INSERT INTO samples (reason, sample, received_at) VALUES (?, ?, ?)"
-                ),
-                (reason, sample[:SAMPLE_BYTES], received_at),
-            )
-            cur.execute(
-                self._sql(
-                    "DELETE FROM samples WHERE id NOT IN "
-                    "(SELECT id FROM samples ORDER BY id DESC LIMIT ?)"
-                ),
-                (MAX_SAMPLES,),
-            )
+            self._keep_sample(cur, reason, sample, received_at)
+
+    def record_refusal(
+        self, counter: str, reason: str, sample: bytes, received_at: float
+    ) -> None:
+        with self._transaction() as cur:
+            self._count(cur, counter, 1)
+            self._keep_sample(cur, reason, sample, received_at)
+
+    def _count(self, cur: Cursor, name: str, by: int) -> None:
+        cur.execute(
+            self._sql(
+                "INSERT INTO counters (name, value) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = counters.value + "
+                "excluded.value"
+            ),
+            (name, by),
+        )
+
+    def _keep_sample(
+        self, cur: Cursor, reason: str, sample: bytes, received_at: float
+    ) -> None:
+        cur.execute(
+            self._sql(
+                "INSERT INTO samples (reason, sample, received_at) VALUES (?, ?, ?)"
+            ),
+            (reason, sample[:SAMPLE_BYTES], received_at),
+        )
+        cur.execute(
+            self._sql(
+                "DELETE FROM samples WHERE id NOT IN "
+                "(SELECT id FROM samples ORDER BY id DESC LIMIT ?)"
+            ),
+            (MAX_SAMPLES,),
+        )
 
     def samples(self) -> list[tuple[str, bytes]]:
         with self._transaction() as cur:

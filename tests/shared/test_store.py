@@ -243,3 +243,11 @@ def test_expired_delivery_of_a_quarantined_event_is_a_duplicate(store: Store) ->
 
     assert result.duplicate
     assert store.event_count(EventStatus.QUARANTINED) == 1
+
+
+def test_refusal_is_counted_and_sampled_together(store: Store) -> None:
+    """One call counts a refused request and keeps its sample."""
+    store.record_refusal("verify.sign_mismatch", "sign_mismatch", b"{}", 1.0)
+
+    assert store.counters() == {"verify.sign_mismatch": 1}
+    assert store.samples() == [("sign_mismatch", b"{}")]
