@@ -26,6 +26,7 @@ from typing import Any
 
 from shared import (
     Alert,
+    ConfigError,
     Event,
     EventRecord,
     EventStatus,
@@ -346,6 +347,10 @@ def serve(request: Request) -> Response:
     except StoreUnavailable as exc:
         log.add(outcome="store_unavailable", error=exc.code)
         response = _error(503, exc.code, "the store is unavailable; retry later")
+    except ConfigError as exc:
+        # Its message names the variable and never repeats the value.
+        log.add(outcome="config_error", error=exc.code, detail=str(exc))
+        response = _error(503, exc.code, "the callback is misconfigured")
     except LiveError as exc:
         log.add(outcome="error", error=exc.code)
         response = _error(503, exc.code, "the callback cannot serve right now")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shared import EventStatus, Store, StreamKey, load_settings
+from shared import EventStatus, Store, StoreError, StreamKey, load_settings
 from shared.store.sqlite import SqliteStore
 from tests.functions.callback.conftest import KEY, NEW_KEY, Callback, signed
 
@@ -298,37 +298,39 @@ def test_malformed_trigger_event_is_400_with_a_log_line(
 
 
 class BrokenStore(SqliteStore):
-    """A store whose writes fail with an error nobody planned for."""
+    """A store whose writes fail with the error it was given."""
+
+    error: Exception = RuntimeError("disk on fire: secret payload")
 
     def record_event(self, *args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("disk on fire: secret payload")
+        raise self.error
 
 
-def test_unexpected_failure_is_500_without_details(
-    callback: Callback, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("error", "status", "code", "logged"),
+    [
+        (RuntimeError("disk: secret payload"), 500, "internal_error", "RuntimeError"),
+        (StoreError("constraint: secret payload"), 503, "store_error", "store_error"),
+    ],
+)
+def test_failure_below_the_handler_is_answered_without_details(
+    callback: Callback,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    error: Exception,
+    status: int,
+    code: str,
+    logged: str,
 ) -> None:
-    """A bug below the handler answers 500 internal_error and logs only its type."""
+    """A bug (500) or a store failure (503) is answered and logged by kind only."""
     store = BrokenStore(str(tmp_path / "broken.sqlite3"))
+    store.error = error
     store.migrate()
     callback.scf._app = callback.scf.CallbackApp(load_settings(), store)
 
     answer = callback.apigw(signed(push()))
 
-    assert (answer.status, answer.json["code"]) == (500, "internal_error")
-    out = capsys.readouterr().out
-    assert "RuntimeError" in out
-    assert "secret payload" not in out + answer.text
-
-
-def test_fresh_retry_releases_a_quarantined_push(
-    callback: Callback, reader: Store
-) -> None:
-    """A push first seen expired is applied when a fresh delivery of it arrives."""
-    callback.http(signed(push(), t=1_000_000_000))
-    answer = callback.http(signed(push()))
-
-    assert answer.status == 200
-    assert reader.event_count(EventStatus.APPLIED) == 1
-    state = reader.stream(STREAM)
-    assert state is not None
-    assert state.state == "live"
+    assert (answer.status, answer.json["code"]) == (status, code)
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert line["error"] == logged
+    assert "secret payload" not in json.dumps(line) + answer.text

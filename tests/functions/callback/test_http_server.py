@@ -189,9 +189,10 @@ def test_missing_key_fails_closed(
 
 
 def test_bad_setting_fails_with_its_name(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A malformed variable gives 503 config_error and the value is not echoed."""
+    """A malformed variable gives 503 config_error; the log names the variable
+    and neither the log nor the answer repeats the value."""
     monkeypatch.setenv("LIVE_CALLBACK_KEYS", KEY)
     monkeypatch.setenv("LIVE_STORE_URL", "mysql://user:s3cret@db/x")
     client = ff_app().test_client()
@@ -199,4 +200,6 @@ def test_bad_setting_fails_with_its_name(
     answer = client.post("/", json=signed(push()))
 
     assert (answer.status_code, answer.get_json()["code"]) == (503, "config_error")
-    assert "s3cret" not in answer.get_data(as_text=True)
+    out = capsys.readouterr().out
+    assert "LIVE_STORE_URL" in out
+    assert "s3cret" not in answer.get_data(as_text=True) + out
