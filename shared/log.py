@@ -36,17 +36,18 @@ def _allowed(name: str) -> bool:
 
 
 def configure_logging(level: str = "INFO") -> None:
-    """Send the package's log records to standard output, once per process.
+    """Send the package's log records to standard output at ``level``.
 
-    Called by the functions' entry points, never by the library itself.
+    The handler is added once per process; a later call only changes the
+    level. Called by the functions' entry points, never by the library itself.
     """
     root = logging.getLogger("live")
+    root.setLevel(level)
     if root.handlers:
         return
     handler = _StdoutHandler()
     handler.setFormatter(logging.Formatter("%(message)s"))
     root.addHandler(handler)
-    root.setLevel(level)
     root.propagate = False
 
 

@@ -331,6 +331,8 @@ def _get_app() -> CallbackApp:
         return _app
     with _app_lock:
         if _app is None:
+            # Before the settings: a bad setting must still reach the log.
+            configure_logging()
             settings = load_settings()
             configure_logging(settings.log_level)
             store = open_store(settings.resolved_store_url)

@@ -8,7 +8,14 @@ from typing import Any
 
 import pytest
 
-from shared import EventStatus, Store, StoreError, StreamKey, load_settings
+from shared import (
+    EventStatus,
+    Store,
+    StoreError,
+    StreamKey,
+    configure_logging,
+    load_settings,
+)
 from shared.store.sqlite import SqliteStore
 from tests.functions.callback.conftest import KEY, NEW_KEY, Callback, signed
 
@@ -326,6 +333,8 @@ def test_failure_below_the_handler_is_answered_without_details(
     store = BrokenStore(str(tmp_path / "broken.sqlite3"))
     store.error = error
     store.migrate()
+    # The app is handed in ready-made, so do what building it would have done.
+    configure_logging()
     callback.scf._app = callback.scf.CallbackApp(load_settings(), store)
 
     answer = callback.apigw(signed(push()))
