@@ -224,3 +224,12 @@ def test_configure_logging_sets_the_level_and_stops_propagation(
     lines = capsys.readouterr().out.splitlines()
     assert [json.loads(line)["outcome"] for line in lines] == ["late"]
     assert live_logger.propagate is False
+
+
+def test_a_later_call_changes_only_the_level(live_logger: logging.Logger) -> None:
+    """The settings' level applies after logging was set up with the default."""
+    configure_logging()
+    configure_logging("WARNING")
+
+    assert live_logger.level == logging.WARNING
+    assert len(live_logger.handlers) == 1
