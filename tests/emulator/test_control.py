@@ -256,6 +256,21 @@ def test_bad_content_length_is_400(running: Running) -> None:
 # Routing to API 3.0 ---------------------------------------------------------
 
 
+def state_query(
+    running: Running, stream: str
+) -> tuple[live_client.LiveClient, models.DescribeLiveStreamStateRequest]:
+    """Tencent's SDK client for the emulator, and a state query for one stream."""
+    profile = HttpProfile(endpoint=f"127.0.0.1:{running.port}", protocol="http")
+    settings = running.settings
+    cred = credential.Credential(settings.secret_id, settings.secret_key)
+    client = live_client.LiveClient(cred, "", ClientProfile(httpProfile=profile))
+    request = models.DescribeLiveStreamStateRequest()
+    request.AppName = "live"
+    request.DomainName = settings.push_domain
+    request.StreamName = stream
+    return client, request
+
+
 class TestApi3Wiring:
     """API 3.0 is reached through the same port, with the settings' SecretId."""
 
@@ -269,14 +284,7 @@ class TestApi3Wiring:
     ) -> None:
         """Tencent's SDK reads the state the control API set."""
         control(running, "push", {"stream": "room_42"})
-        profile = HttpProfile(endpoint=f"127.0.0.1:{running.port}", protocol="http")
-        settings = running.settings
-        cred = credential.Credential(settings.secret_id, settings.secret_key)
-        client = live_client.LiveClient(cred, "", ClientProfile(httpProfile=profile))
-        request = models.DescribeLiveStreamStateRequest()
-        request.AppName = "live"
-        request.DomainName = settings.push_domain
-        request.StreamName = "room_42"
+        client, request = state_query(running, "room_42")
 
         assert client.DescribeLiveStreamState(request).StreamState == "active"
 
@@ -291,14 +299,7 @@ class TestApi3Wiring:
                 "action": "DescribeLiveStreamState",
             },
         )
-        profile = HttpProfile(endpoint=f"127.0.0.1:{running.port}", protocol="http")
-        settings = running.settings
-        cred = credential.Credential(settings.secret_id, settings.secret_key)
-        client = live_client.LiveClient(cred, "", ClientProfile(httpProfile=profile))
-        request = models.DescribeLiveStreamStateRequest()
-        request.AppName = "live"
-        request.DomainName = settings.push_domain
-        request.StreamName = "room_42"
+        client, request = state_query(running, "room_42")
 
         assert answer.status_code == 200
         with pytest.raises(TencentCloudSDKException) as caught:

@@ -6,10 +6,7 @@ re-export through shared.codes is checked.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Mapping
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -30,9 +27,8 @@ from shared.codes import (
     from_legacy,
 )
 from shared.errors import Category, ErrorInfo, Severity, TencentError
+from tests.fresh import modules_loaded_by, outside_stdlib
 from tests.shared.garbage import PLACEHOLDER, Hostile, garbage, one_line
-
-ROOT = Path(__file__).resolve().parents[2]
 
 ERROR_TABLES: dict[str, Mapping[object, ErrorInfo]] = {
     "http": HTTP_STATUS_ERRORS,  # type: ignore[dict-item]
@@ -724,30 +720,10 @@ def test_known_codes_keep_their_entry_whatever_the_message(
 
 def test_importing_codes_loads_only_the_standard_library() -> None:
     """shared.codes pulls in nothing outside the standard library and shared."""
-    script = (
-        "import sys\n"
-        "before = set(sys.modules)\n"
-        "import shared.codes\n"
-        "print('\\n'.join(sorted(set(sys.modules) - before)))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    loaded = result.stdout.split()
-    outside = [
-        name
-        for name in loaded
-        if name.split(".")[0] not in sys.stdlib_module_names
-        and name.split(".")[0] != "shared"
-    ]
+    loaded = modules_loaded_by("import shared.codes")
 
     assert "shared.codes" in loaded
-    assert outside == []
+    assert outside_stdlib(loaded) == []
 
 
 def test_stop_names_are_re_exported() -> None:

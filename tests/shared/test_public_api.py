@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import importlib
-import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 import shared
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.fresh import modules_loaded_by, outside_stdlib
 
 
 def isort_order(name: str) -> tuple[int, str]:
@@ -22,27 +17,6 @@ def isort_order(name: str) -> tuple[int, str]:
     if name[0].isupper():
         return (1, name)
     return (2, name)
-
-
-def new_modules(statement: str) -> list[str]:
-    """Top-level names of the modules a fresh interpreter loads for ``statement``."""
-    script = (
-        "import json, sys\n"
-        "before = set(sys.modules)\n"
-        f"{statement}\n"
-        "loaded = {name.split('.')[0] for name in set(sys.modules) - before}\n"
-        "print(json.dumps(sorted(loaded)))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    loaded: list[str] = json.loads(result.stdout)
-    return loaded
 
 
 def test_all_is_sorted() -> None:
@@ -85,20 +59,15 @@ def test_dir_lists_the_public_names() -> None:
 
 def test_signing_and_errors_load_only_the_standard_library() -> None:
     """The callback's first imports pull in nothing beyond the stdlib and shared."""
-    loaded = new_modules("import shared.signing, shared.errors")
+    loaded = modules_loaded_by("import shared.signing, shared.errors")
 
-    outside = [
-        name
-        for name in loaded
-        if name != "shared" and name not in sys.stdlib_module_names
-    ]
-    assert "shared" in loaded
-    assert outside == []
+    assert "shared.signing" in loaded
+    assert outside_stdlib(loaded) == []
 
 
 def test_importing_the_package_loads_no_pydantic() -> None:
     """`import shared` alone defers pydantic until a name needs it."""
-    loaded = new_modules("import shared")
+    loaded = {name.split(".")[0] for name in modules_loaded_by("import shared")}
 
     assert "shared" in loaded
     assert "pydantic" not in loaded

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Mapping
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -19,9 +16,8 @@ from shared.stops import (
     StopReason,
     stop_reason,
 )
+from tests.fresh import modules_loaded_by, outside_stdlib
 from tests.shared.garbage import PLACEHOLDER, garbage, one_line
-
-ROOT = Path(__file__).resolve().parents[2]
 
 STOP_ENTRIES = [
     pytest.param(reason, id=f"stop:{key[0]}/{key[1]}")
@@ -43,24 +39,6 @@ GARBAGE = garbage(
         "sign=b17971b51ba0fe5916ddcd96692e9fb3",
     ]
 )
-
-
-def _modules_loaded_by(statement: str) -> list[str]:
-    script = (
-        "import sys\n"
-        "before = set(sys.modules)\n"
-        f"{statement}\n"
-        "print('\\n'.join(sorted(set(sys.modules) - before)))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    return result.stdout.split()
 
 
 # Completeness of the table.
@@ -319,7 +297,7 @@ def test_legacy_stop_messages_are_squashed_and_listed() -> None:
 @pytest.mark.parametrize("statement", STOP_IMPORTS)
 def test_stop_table_loads_without_the_error_tables(statement: str) -> None:
     """The callback's stop table comes without shared.codes and its API 3.0 tables."""
-    loaded = _modules_loaded_by(statement)
+    loaded = modules_loaded_by(statement)
 
     assert "shared.stops" in loaded
     assert "shared.codes" not in loaded
@@ -328,13 +306,7 @@ def test_stop_table_loads_without_the_error_tables(statement: str) -> None:
 @pytest.mark.parametrize("statement", STOP_IMPORTS)
 def test_stop_table_loads_only_the_standard_library(statement: str) -> None:
     """shared.stops pulls in nothing outside the standard library and shared."""
-    loaded = _modules_loaded_by(statement)
-    outside = [
-        name
-        for name in loaded
-        if name.split(".")[0] not in sys.stdlib_module_names
-        and name.split(".")[0] != "shared"
-    ]
+    loaded = modules_loaded_by(statement)
 
     assert "shared.stops" in loaded
-    assert outside == []
+    assert outside_stdlib(loaded) == []
