@@ -21,7 +21,7 @@ from shared import (
     Transition,
     open_store,
 )
-from shared.store.sql import MAX_SAMPLES, SAMPLE_BYTES
+from shared.store.sql import _COUNT_BY_STATUS, MAX_SAMPLES, SAMPLE_BYTES
 from shared.store.sqlite import SqliteStore
 
 KEY = StreamKey("push.example.com", "live", "s1")
@@ -251,3 +251,22 @@ def test_refusal_is_counted_and_sampled_together(store: Store) -> None:
 
     assert store.counters() == {"verify.sign_mismatch": 1}
     assert store.samples() == [("sign_mismatch", b"{}")]
+
+
+def test_held_events_are_counted_through_their_index(tmp_path: Path) -> None:
+    """Counting quarantined events searches the partial index, not the table."""
+    store = SqliteStore(str(tmp_path / "plan.sqlite3"))
+    store.migrate()
+    store.record_event(record("q", status=EventStatus.QUARANTINED))
+    assert store.event_count(EventStatus.QUARANTINED) == 1
+    store.close()
+
+    conn = sqlite3.connect(store.path)
+    try:
+        query = _COUNT_BY_STATUS[EventStatus.QUARANTINED]
+        plan = conn.execute(f"EXPLAIN QUERY PLAN {query}", ("quarantined",))
+        steps = [str(row) for row in plan.fetchall()]
+    finally:
+        conn.close()
+
+    assert any("events_held" in step for step in steps), steps
