@@ -9,6 +9,12 @@ so each one is a new row, not a duplicate.
 
 Targets: SQLite at least 0.8x hello world, PostgreSQL at least 0.6x.
 
+Four controls (``bench/controls``) are served the same way and take the
+callback's steps one more at a time without storing anything: reading the
+body, verifying the signature, parsing the event, writing the log line. They
+show how much of the ratio each step costs, and so how much is left for the
+store.
+
 Run: ``python -m bench callback_http`` (needs wrk; ``apt-get install wrk``).
 """
 
@@ -37,6 +43,8 @@ CONNECTIONS = 16
 #: gunicorn threads per server, the same for all three (functions-framework's
 #: own default is 4 per CPU).
 THREADS = os.environ.get("BENCH_THREADS", "")
+#: The controls' last steps, from bench/controls/main.py.
+CONTROLS = ("read", "verify", "parse", "log")
 
 _LUA = """
 counter = 0
@@ -157,6 +165,10 @@ def main() -> None:
             "LIVE_CALLBACK_KEYS": KEY, "LIVE_STORE_URL": pg_url,
         }),
     }  # fmt: skip
+    controls = ROOT / "bench" / "controls" / "main.py"
+    for step in CONTROLS:
+        env = {"LIVE_CALLBACK_KEYS": KEY, "BENCH_STEP": step}
+        servers[f"to {step}"] = _start("steps", controls, env)
     try:
         results = _rounds(servers, work)
     finally:
@@ -178,7 +190,7 @@ def _rounds(
         order = list(servers) if round_no % 2 == 0 else list(reversed(servers))
         for name in order:
             script = work / f"{name}-{round_no}.lua"
-            salt = f"r{round_no}{name[0]}"
+            salt = f"r{round_no}{name.replace(' ', '')}"
             script.write_text(_LUA % {"t": t, "sign": make_sign(KEY, t), "salt": salt})
             results[name].append(_wrk(servers[name][1], script))
     return results
@@ -195,7 +207,8 @@ def _report(results: dict[str, list[tuple[float, float, float]]]) -> None:
         p50 = statistics.median(r[1] for r in runs)
         p99 = statistics.median(r[2] for r in runs)
         print(
-            f"{name:9s} {rps:9.0f} req/s  {rps / base:5.2f}x hello  "
+            f"{name:10s} {rps:9.0f} req/s  {rps / base:5.2f}x hello  "
             f"p50 {p50:7.2f} ms  p99 {p99:7.2f} ms"
         )
     print("targets: sqlite >= 0.80x, postgres >= 0.60x")
+    print("'to STEP': the callback's steps up to STEP, nothing stored (bench/controls)")
