@@ -4,9 +4,10 @@ An explicit argument beats an environment variable, which beats a default:
 ``load_settings(store_url="sqlite:///x.db")`` ignores ``LIVE_STORE_URL``.
 
 The model is plain pydantic rather than pydantic-settings: the callback runs on
-every cold start of a cloud function, and pydantic-settings costs about 80 ms
-of imports there (asyncio, ssl, dotenv) for features we do not use. The names
-below are the whole contract; the README's table lists the same ones.
+every cold start of a cloud function, and importing pydantic-settings on top of
+pydantic took over 100 ms on a two-core machine (asyncio, ssl, dotenv), more
+than half the callback's whole cold start, for features we do not use. The
+names below are the whole contract; the README's table lists the same ones.
 
 A bad value fails at start with a :class:`~shared.errors.ConfigError` that
 names the variable and never repeats the value, since many of them are secrets.
