@@ -40,7 +40,7 @@ KEY = "bench-key"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 CONNECTIONS = 16
-#: gunicorn threads per server, the same for all three (functions-framework's
+#: gunicorn threads per server, the same for every one (functions-framework's
 #: own default is 4 per CPU).
 THREADS = os.environ.get("BENCH_THREADS", "")
 #: The controls' last steps, from bench/controls/main.py.
@@ -154,22 +154,10 @@ def main() -> None:
         raise SystemExit("wrk is needed: apt-get install wrk")
     work = Path(tempfile.mkdtemp(prefix="bench-http-"))
     schema, pg_url = _pg_schema()
-    callback = ROOT / "functions" / "callback" / "main.py"
-    servers = {
-        "hello": _start("hello", ROOT / "bench" / "hello" / "main.py", {}),
-        "sqlite": _start("callback", callback, {
-            "LIVE_CALLBACK_KEYS": KEY,
-            "LIVE_STORE_URL": f"sqlite:///{work / 'bench.sqlite3'}",
-        }),
-        "postgres": _start("callback", callback, {
-            "LIVE_CALLBACK_KEYS": KEY, "LIVE_STORE_URL": pg_url,
-        }),
-    }  # fmt: skip
-    controls = ROOT / "bench" / "controls" / "main.py"
-    for step in CONTROLS:
-        env = {"LIVE_CALLBACK_KEYS": KEY, "BENCH_STEP": step}
-        servers[f"to {step}"] = _start("steps", controls, env)
+    servers: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
     try:
+        for name, (target, source, env) in _servers(work, pg_url).items():
+            servers[name] = _start(target, source, env)
         results = _rounds(servers, work)
     finally:
         for proc, _ in servers.values():
@@ -177,6 +165,24 @@ def main() -> None:
             proc.wait()
         _drop_schema(schema)
     _report(results)
+
+
+def _servers(work: Path, pg_url: str) -> dict[str, tuple[str, Path, dict[str, str]]]:
+    """Name every server to start: its target, its source and its environment."""
+    callback = ROOT / "functions" / "callback" / "main.py"
+    controls = ROOT / "bench" / "controls" / "main.py"
+    sqlite_url = f"sqlite:///{work / 'bench.sqlite3'}"
+    servers = {
+        "hello": ("hello", ROOT / "bench" / "hello" / "main.py", {}),
+        "sqlite": ("callback", callback, {"LIVE_STORE_URL": sqlite_url}),
+        "postgres": ("callback", callback, {"LIVE_STORE_URL": pg_url}),
+    }
+    for step in CONTROLS:
+        servers[f"to {step}"] = ("steps", controls, {"BENCH_STEP": step})
+    return {
+        name: (target, source, {"LIVE_CALLBACK_KEYS": KEY, **env})
+        for name, (target, source, env) in servers.items()
+    }
 
 
 def _rounds(
@@ -189,8 +195,8 @@ def _rounds(
     for round_no in range(ROUNDS):
         order = list(servers) if round_no % 2 == 0 else list(reversed(servers))
         for name in order:
-            script = work / f"{name}-{round_no}.lua"
             salt = f"r{round_no}{name.replace(' ', '')}"
+            script = work / f"{salt}.lua"
             script.write_text(_LUA % {"t": t, "sign": make_sign(KEY, t), "salt": salt})
             results[name].append(_wrk(servers[name][1], script))
     return results
