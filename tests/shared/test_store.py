@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import sqlite3
 import threading
 import time
@@ -164,6 +165,53 @@ def test_concurrent_deliveries_leave_one_row(store: Store, store_url: str) -> No
     assert stores[0].event_count() == 1
     for opened in stores:
         opened.close()
+
+
+def _sessions(count: int) -> list[tuple[EventRecord, Transition]]:
+    """Push and stop of ``count`` sessions of one stream, the last still live."""
+    events = []
+    for index in range(count):
+        seq, at = str(index), 1000 + 10 * index
+        events.append(
+            (record(f"push-{seq}", seq=seq, at=at), Transition("push", seq, at))
+        )
+        if index < count - 1:
+            stop = Transition("stop", seq, at + 5, errcode=1)
+            events.append((record(f"stop-{seq}", seq=seq, at=at + 5), stop))
+    return events
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_racing_instances_agree_on_the_latest_session(
+    store: Store, store_url: str, seed: int
+) -> None:
+    """Instances applying one stream's events at once, shuffled and twice, converge.
+
+    Each writer has its own store, as separate function instances do, so only
+    the store's own locking stands between them and a lost update.
+    """
+    events = _sessions(6) * 2
+    random.Random(seed).shuffle(events)
+    stores = [open_store(store_url) for _ in range(8)]
+    barrier = threading.Barrier(len(stores))
+
+    def deliver(index: int) -> None:
+        barrier.wait()
+        for event, change in events[index :: len(stores)]:
+            stores[index].record_event(event, change)
+
+    threads = [threading.Thread(target=deliver, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for opened in stores:
+        opened.close()
+
+    state = store.stream(KEY)
+    assert state is not None
+    assert (state.state, state.sequence, state.since) == ("live", "5", 1050)
+    assert store.event_count() == 11
 
 
 def test_unknown_scheme_is_a_config_error() -> None:
