@@ -4,6 +4,15 @@ Right when many function instances must share one state. Each thread keeps its
 own connection. A transaction-scoped advisory lock per stream serialises the
 read-decide-write of that stream's state, while events of other streams go on
 in parallel. psycopg is imported here only, so nothing else pays for it.
+
+Every wait is bounded, so a function gives up with StoreUnavailable (the
+callback's 503, which Tencent retries) well before its own timeout: when a
+function behind API Gateway runs out of time the gateway may answer the caller
+200 with the platform's error body, and Tencent would take the event as
+delivered. Connecting, waiting for a lock, running a statement and an unanswered
+network each have a limit; a session left idle inside a transaction (an
+instance frozen or killed mid-way) is ended by the server, so its stream locks
+do not outlive it.
 """
 
 from __future__ import annotations
@@ -23,6 +32,21 @@ __all__ = ["PostgresStore"]
 
 #: Seconds to wait for a connection before the store counts as unavailable.
 CONNECT_TIMEOUT = 5
+#: Seconds a statement may wait for a lock (another instance's stream lock).
+LOCK_TIMEOUT = 3.0
+#: Seconds any one statement may run.
+STATEMENT_TIMEOUT = 5.0
+#: Seconds a session may sit idle inside a transaction before the server ends it.
+IDLE_IN_TRANSACTION_TIMEOUT = 10.0
+#: Milliseconds sent data may stay unacknowledged, and the keepalive probes
+#: (idle seconds, interval, count) that notice a peer that went away.
+_NETWORK: dict[str, Any] = {
+    "tcp_user_timeout": 5000,
+    "keepalives": 1,
+    "keepalives_idle": 2,
+    "keepalives_interval": 1,
+    "keepalives_count": 3,
+}
 
 #: Key of the advisory lock that keeps two instances from migrating at once.
 _MIGRATION_LOCK = 7_514_209_001
@@ -34,24 +58,57 @@ class PostgresStore(SqlStore):
     placeholder = "%s"
     migrations = POSTGRES_MIGRATIONS
 
-    def __init__(self, url: str) -> None:
-        """Remember the connection URL; connections open on first use."""
+    def __init__(
+        self,
+        url: str,
+        *,
+        lock_timeout: float = LOCK_TIMEOUT,
+        statement_timeout: float = STATEMENT_TIMEOUT,
+    ) -> None:
+        """Remember the connection URL; connections open on first use.
+
+        Args:
+            url: a ``postgresql://`` URL; its own parameters are kept.
+            lock_timeout: seconds a statement may wait for a lock.
+            statement_timeout: seconds any one statement may run.
+        """
         super().__init__()
         self._url = url
+        self._session = {
+            "lock_timeout": _millis(lock_timeout),
+            "statement_timeout": _millis(statement_timeout),
+            "idle_in_transaction_session_timeout": _millis(IDLE_IN_TRANSACTION_TIMEOUT),
+        }
 
     def _connection(self) -> psycopg.Connection[Any]:
         conn: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
         if conn is not None and not conn.closed:
             return conn
         try:
-            conn = psycopg.connect(self._url, connect_timeout=CONNECT_TIMEOUT)
+            conn = psycopg.connect(
+                self._url, connect_timeout=CONNECT_TIMEOUT, **_NETWORK
+            )
         except psycopg.Error as exc:
             # The driver's message can repeat the URL, password included.
             raise StoreUnavailable(
                 f"cannot connect to PostgreSQL: {type(exc).__name__}"
             ) from None
+        self._bound(conn)
         self._remember(conn)
         return conn
+
+    def _bound(self, conn: psycopg.Connection[Any]) -> None:
+        # Set per session rather than through the URL's ``options``, which the
+        # URL may already use (a search_path, for one).
+        try:
+            for name, millis in self._session.items():
+                conn.execute("SELECT set_config(%s, %s, false)", (name, f"{millis}ms"))
+            conn.commit()
+        except psycopg.Error as exc:
+            conn.close()
+            raise StoreUnavailable(
+                f"cannot set up the PostgreSQL session: {type(exc).__name__}"
+            ) from None
 
     @contextmanager
     def _transaction(self) -> Iterator[Cursor]:
@@ -72,3 +129,9 @@ class PostgresStore(SqlStore):
 
     def _lock_migrations(self, cur: Cursor) -> None:
         cur.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+        # A migration may rewrite a large table; only waiting stays bounded.
+        cur.execute("SET LOCAL statement_timeout = 0")
+
+
+def _millis(seconds: float) -> int:
+    return max(1, round(seconds * 1000))

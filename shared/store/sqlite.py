@@ -70,9 +70,16 @@ class SqliteStore(SqlStore):
     @contextmanager
     def _transaction(self) -> Iterator[Cursor]:
         # Threads of one process queue here instead of in SQLite's busy
-        # handler, which sleeps in steps of milliseconds between retries.
-        with self._writer, self._open_transaction() as cur:
-            yield cur
+        # handler, which sleeps in steps of milliseconds between retries; the
+        # wait is bounded like the busy handler's, so a stuck writer turns into
+        # StoreUnavailable instead of a queue that outlives the function.
+        if not self._writer.acquire(timeout=self._busy_timeout):
+            raise StoreUnavailable("SQLite store is busy: another writer holds it")
+        try:
+            with self._open_transaction() as cur:
+                yield cur
+        finally:
+            self._writer.release()
 
     @contextmanager
     def _open_transaction(self) -> Iterator[Cursor]:

@@ -7,6 +7,7 @@ import socket
 import threading
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 import requests
 from werkzeug.serving import make_server
@@ -203,3 +204,32 @@ def test_bad_setting_fails_with_its_name(
     out = capsys.readouterr().out
     assert "LIVE_STORE_URL" in out
     assert "s3cret" not in answer.get_data(as_text=True) + out
+
+
+def test_a_stream_held_by_another_session_answers_503_in_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A stream row locked elsewhere makes the callback give up with 503 inside
+    the store's lock limit, long before the function's timeout; the retry lands.
+    """
+    for url in pg_schema_url():
+        monkeypatch.setenv("LIVE_CALLBACK_KEYS", KEY)
+        monkeypatch.setenv("LIVE_STORE_URL", url)
+        client = ff_app().test_client()
+        assert client.post("/", json=signed(push("1", 100))).status_code == 200
+
+        with psycopg.connect(url) as holder:
+            # Ended by the server after 8 s, so a callback that waited
+            # forever would fail this test rather than hang it.
+            holder.execute("SET idle_in_transaction_session_timeout = '8s'")
+            holder.execute("SELECT 1 FROM streams WHERE name = 'room_42' FOR UPDATE")
+            during = client.post("/", json=signed(push("2", 200)))
+        after = client.post("/", json=signed(push("2", 200)))
+
+        reader = open_store(url)
+        state = reader.streams()[0]
+        reader.close()
+        assert during.status_code == 503
+        assert during.get_json()["code"] == "store_unavailable"
+        assert after.status_code == 200
+        assert state.sequence == "2"
