@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import math
 import os
 import re
 import sys
@@ -89,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status: int = args.run(args)
     except ConfigError as exc:
-        # Not through error(): the message may quote a setting's allowed values.
+        # Not through error(): the message may quote allowed values or characters.
         parser.exit(EXIT_USAGE, f"{parser.prog}: error: {exc.code}: {exc}\n")
     return status
 
@@ -197,7 +198,7 @@ def _add_signing_keys(command: argparse.ArgumentParser) -> None:
 def _add_now(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--now",
-        type=float,
+        type=_finite,
         help="take NOW as the current UNIX time instead of the clock",
     )
 
@@ -222,6 +223,17 @@ def _non_negative(text: str) -> int:
         raise argparse.ArgumentTypeError("must be an integer") from None
     if value < 0:
         raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def _finite(text: str) -> float:
+    # float() also reads nan and inf; a NaN clock would pass every freshness test.
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError("must be a finite number")
     return value
 
 
@@ -283,7 +295,7 @@ def _run_verify_url(args: argparse.Namespace) -> int:
 
 
 def _run_env(args: argparse.Namespace) -> int:
-    # Only this command needs the settings module, which loads pydantic.
+    # Imported on use: the settings module loads pydantic, signing needs none.
     from shared.settings import ENV_NAMES
 
     width = max(len(name) for name in ENV_NAMES)
@@ -301,18 +313,19 @@ def _state(value: str | None) -> str:
 def _signing_keys(given: list[str] | None) -> list[str]:
     """Return the keys from --key, or else from the environment.
 
+    Only the key variables are read: a malformed variable the command does not
+    use must not stop it.
+
     Raises:
-        ConfigError: no key anywhere, an empty --key, or a malformed variable.
+        ConfigError: no key anywhere, or an empty --key.
     """
     if given is not None:
         return _given_keys(given)
 
-    from shared.settings import load_settings
+    from shared.settings import load_signing_keys
 
-    settings = load_settings()
-    api_key = settings.api_key.get_secret_value() if settings.api_key else ""
-    keys = list(settings.key_values()) or [api_key]
-    if not all(keys):
+    keys = list(load_signing_keys())
+    if not keys:
         raise ConfigError(_NO_KEY)
     return keys
 

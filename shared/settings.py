@@ -4,10 +4,13 @@ An explicit argument beats an environment variable, which beats a default:
 ``load_settings(store_url="sqlite:///x.db")`` ignores ``LIVE_STORE_URL``.
 
 The model is plain pydantic rather than pydantic-settings: the callback runs on
-every cold start of a cloud function, and importing pydantic-settings on top of
-pydantic took over 100 ms on a two-core machine (asyncio, ssl, dotenv), more
-than half the callback's whole cold start, for features we do not use. The
-names below are the whole contract; the README's table lists the same ones.
+every cold start of a cloud function, and pydantic-settings loads about 195 more
+modules (asyncio, ssl, dotenv among them) for features we do not use. Measured
+on a two-core machine, median of 15 fresh processes each: importing pydantic
+and building one BaseModel took 104 ms, importing pydantic-settings and building
+one BaseSettings 143 ms (a second run: 123 and 147 ms). The 25 to 40 ms between
+them is a tenth to a sixth of the callback's whole cold start. The names below
+are the whole contract; the README's table lists the same ones.
 
 A bad value fails at start with a :class:`~shared.errors.ConfigError` that
 names the variable and never repeats the value, since many of them are secrets.
@@ -16,8 +19,10 @@ names the variable and never repeats the value, since many of them are secrets.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -30,7 +35,13 @@ from pydantic import (
 
 from shared.errors import ConfigError
 
-__all__ = ["ENV_NAMES", "Settings", "default_store_url", "load_settings"]
+__all__ = [
+    "ENV_NAMES",
+    "Settings",
+    "default_store_url",
+    "load_settings",
+    "load_signing_keys",
+]
 
 #: Seconds Tencent's clock may run behind ours before a fresh pair looks stale.
 _DEFAULT_GRACE = 30
@@ -89,18 +100,22 @@ class Settings(BaseModel):
     @field_validator("api_endpoint")
     @classmethod
     def _check_endpoint(cls, value: str) -> str:
-        if value and not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http:// or https:// base URL")
+        if value:
+            _check_http_url(value)
         return value.rstrip("/")
 
     @field_validator("wecom_url", "dingtalk_url", "webhook_url")
     @classmethod
     def _check_alert_url(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not value.get_secret_value().startswith(
-            ("http://", "https://")
-        ):
-            raise ValueError("must be an http:// or https:// URL")
+        if value is not None:
+            _check_http_url(value.get_secret_value())
         return value
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # The store URL stays a plain string, as its driver takes it, but a
+        # PostgreSQL URL may hold a password: printing the settings masks it.
+        for name, value in super().__repr_args__():
+            yield name, _masked_url(value) if name == "store_url" else value
 
     @property
     def resolved_store_url(self) -> str:
@@ -113,6 +128,44 @@ class Settings(BaseModel):
 
 
 _STORE_SCHEMES = ("sqlite:///", "postgresql://", "postgres://")
+
+_NOT_HTTP_URL = "must be an http:// or https:// URL with a host"
+
+#: A query parameter of a PostgreSQL URL that carries a password.
+_PASSWORD_PARAMETER = re.compile(r"(?i)(password=)[^&]*")
+
+#: The settings the signing helpers take their keys from, in order of preference.
+_SIGNING_KEY_FIELDS = ("callback_keys", "api_key")
+
+
+def _check_http_url(value: str) -> None:
+    # Whitespace and control characters are refused outright: urlsplit would
+    # quietly drop some of them, so the URL checked would not be the one used.
+    if not value.isprintable() or any(char.isspace() for char in value):
+        raise ValueError(_NOT_HTTP_URL)
+
+    # Our own message every time: urlsplit's may quote part of the URL.
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        raise ValueError(_NOT_HTTP_URL) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == 0:
+        raise ValueError(_NOT_HTTP_URL)
+
+
+def _masked_url(url: str) -> str:
+    # String steps rather than urlsplit, which raises on some malformed hosts:
+    # a repr must never fail. Masking too much is harmless here.
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        return url
+
+    userinfo, at, location = rest.rpartition("@")
+    if at and ":" in userinfo:
+        rest = f"{userinfo.partition(':')[0]}:***@{location}"
+    return f"{scheme}://" + _PASSWORD_PARAMETER.sub(r"\1***", rest)
+
 
 #: Every environment variable name the package reads.
 ENV_NAMES: tuple[str, ...] = tuple(
@@ -153,6 +206,29 @@ def load_settings(
         return Settings.model_validate(values)
     except ValidationError as exc:
         raise ConfigError(_describe(exc)) from None
+
+
+def load_signing_keys(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """Read only the keys that make and check (t, sign) pairs.
+
+    The callback keys come first; without them, the legacy API key. No other
+    variable is read, so a malformed one elsewhere cannot stop a command that
+    only signs.
+
+    Args:
+        environ: the variables to read; ``os.environ`` when omitted.
+
+    Returns:
+        The keys, primary first; empty when neither variable holds one.
+    """
+    env = os.environ if environ is None else environ
+    names = [_env_name(field) for field in _SIGNING_KEY_FIELDS]
+    settings = load_settings({name: env[name] for name in names if name in env})
+
+    if settings.callback_keys:
+        return settings.key_values()
+    api_key = settings.api_key.get_secret_value() if settings.api_key else ""
+    return (api_key,) if api_key else ()
 
 
 def _describe(exc: ValidationError) -> str:

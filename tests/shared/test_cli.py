@@ -240,16 +240,28 @@ def test_an_empty_key_is_a_usage_error() -> None:
     assert "--key must not be empty" in result.stderr
 
 
-def test_a_malformed_variable_is_a_usage_error_that_hides_its_value() -> None:
-    """A bad variable read for the keys exits 2, naming it without its value."""
-    env = {"LIVE_CALLBACK_KEYS": KEY, "LIVE_API_BACKEND": "backend-sk-77d1e"}
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("LIVE_APPID", "abc"), ("LIVE_API_BACKEND", "backend-sk-77d1e")],
+)
+def test_sign_ignores_a_malformed_variable_it_does_not_read(
+    name: str, value: str
+) -> None:
+    """Only the key variables are read: a bad unrelated one does not stop sign."""
+    result = run_cli("sign", "--now", NOW, env={"LIVE_CALLBACK_KEYS": KEY, name: value})
 
-    result = run_cli("sign", "--now", NOW, env=env)
+    assert result.returncode == 0
+    assert result.stdout == f"t={T}\nsign={SIGN}\n"
+    assert value not in result.stderr
+
+
+def test_sign_refuses_a_ttl_that_makes_t_unusable() -> None:
+    """A t no verifier would accept (here negative) exits 2 with config_error."""
+    result = run_cli("sign", "--key", KEY, "--now", "0", "--ttl", "-1")
 
     assert result.returncode == 2
-    assert "config_error: invalid configuration: LIVE_API_BACKEND" in result.stderr
-    assert "'api3' or 'legacy'" in result.stderr
-    assert "backend-sk-77d1e" not in result.stderr
+    assert "config_error" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 # verify -------------------------------------------------------------------------
@@ -350,6 +362,13 @@ def test_verify_uses_the_clock_without_now() -> None:
     assert result.returncode == 0
 
 
+def test_verify_ignores_a_malformed_variable_it_does_not_read() -> None:
+    """A bad variable verify does not need leaves the check of a pair alone."""
+    result = verify(env={"LIVE_CALLBACK_KEYS": KEY, "LIVE_STORE_URL": "mysql://x"})
+
+    assert result.returncode == 0
+
+
 def test_verify_without_any_key_is_a_usage_error() -> None:
     """No --key and no key variable exits 2 rather than refusing the pair."""
     result = verify()
@@ -415,6 +434,33 @@ def test_push_url_needs_exactly_one_of_ttl_and_expiry(when: tuple[str, ...]) -> 
     )
 
     assert result.returncode == 2
+
+
+def test_push_url_refuses_a_stream_name_that_needs_escaping() -> None:
+    """A stream name with a character a URL path must escape exits 2."""
+    result = run_cli(
+        "push-url", "--domain", "d", "--stream", "a/b", "--key", PUSH_KEY, "--ttl", "60"
+    )
+
+    assert result.returncode == 2
+    assert "config_error: a stream name must be" in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "when",
+    [("--ttl", "-5000", "--now", "1000"), ("--ttl", "60", "--now", "1e300")],
+    ids=["negative", "too-large"],
+)
+def test_push_url_refuses_an_expiry_txtime_cannot_carry(when: tuple[str, ...]) -> None:
+    """An expiry below zero or past 16 hex digits exits 2, without a traceback."""
+    result = run_cli(
+        "push-url", "--domain", "d", "--stream", "s", "--key", PUSH_KEY, *when
+    )
+
+    assert result.returncode == 2
+    assert "config_error" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_play_urls_prints_one_line_per_protocol() -> None:
@@ -489,6 +535,39 @@ def test_verify_url_needs_a_key() -> None:
 
     assert result.returncode == 2
     assert "--key" in result.stderr
+
+
+# --now -------------------------------------------------------------------------
+
+#: Each command that takes --now, with the rest of a valid command line.
+NOW_COMMANDS = {
+    "sign": ("sign", "--key", KEY),
+    "verify": ("verify", "--t", T, "--sign", SIGN, "--key", KEY),
+    "push-url": ("push-url", "--domain", "d", "--stream", "s", "--key", PUSH_KEY),
+    "play-urls": (*PLAY_URLS[:-2], "--ttl", "60"),
+    "verify-url": (*VERIFY_URL, "--key", PUSH_KEY),
+}
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+@pytest.mark.parametrize("command", sorted(NOW_COMMANDS))
+def test_now_must_be_a_finite_number(command: str, value: str) -> None:
+    """NaN or infinity as --now exits 2 with a clear message: a NaN clock would
+    pass every freshness test, and infinity cannot become a time."""
+    result = run_cli(*NOW_COMMANDS[command], f"--now={value}")
+
+    assert result.returncode == 2
+    assert "argument --now: must be a finite number" in result.stderr
+    assert result.stdout == ""
+
+
+def test_now_must_be_a_number() -> None:
+    """Text that is not a number as --now exits 2 without repeating it."""
+    result = run_cli("sign", "--key", KEY, "--now", "yesterday")
+
+    assert result.returncode == 2
+    assert "argument --now: must be a number" in result.stderr
+    assert "yesterday" not in result.stderr
 
 
 # env ----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from shared.settings import (
     ENV_NAMES,
     default_store_url,
     load_settings,
+    load_signing_keys,
 )
 
 #: Looks like a credential, so a test can tell if an error message repeats it.
@@ -70,6 +71,15 @@ INVALID: list[tuple[str, str]] = [
     ("LIVE_STORE_URL", f"mysql://live:{SECRET}@127.0.0.1/live"),
     ("LIVE_API_BACKEND", SECRET),
     ("LIVE_API_ENDPOINT", f"ftp://{SECRET}@127.0.0.1"),
+    ("LIVE_API_ENDPOINT", "http://"),
+    ("LIVE_API_ENDPOINT", f"https:///{SECRET}"),
+    ("LIVE_API_ENDPOINT", f"http://[::1/{SECRET}"),
+    ("LIVE_API_ENDPOINT", f"http://127.0.0.1:{SECRET}"),
+    ("LIVE_API_ENDPOINT", "http://127.0.0.1:0"),
+    ("LIVE_API_ENDPOINT", f" http://{SECRET}.example"),
+    ("LIVE_API_ENDPOINT", f"http://127.0.0.1\t/{SECRET}"),
+    ("ALERT_WEBHOOK_URL", "https://"),
+    ("ALERT_WECOM_URL", f"https://[{SECRET}/hook"),
     ("LIVE_APPID", SECRET),
     ("LIVE_APPID", "0"),
     ("LIVE_APP_NAME", ""),
@@ -152,6 +162,92 @@ def test_secrets_stay_out_of_repr() -> None:
     assert SECRET not in str(settings)
 
 
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            f"postgresql://live:{SECRET}@127.0.0.1:5432/live",
+            "postgresql://live:***@127.0.0.1:5432/live",
+        ),
+        (
+            f"postgres://live@db/live?sslmode=require&password={SECRET}",
+            "postgres://live@db/live?sslmode=require&password=***",
+        ),
+        (f"postgresql://live:a/b?{SECRET}@db/live", "postgresql://live:***@db/live"),
+        (f"postgresql://live:{SECRET}@[::1/live", "postgresql://live:***@[::1/live"),
+    ],
+    ids=["userinfo", "query", "unescaped-characters", "malformed-host"],
+)
+def test_store_password_is_masked_in_repr_and_str(url: str, shown: str) -> None:
+    """A PostgreSQL password never shows when the settings are printed, while
+    the store still gets the real URL."""
+    settings = load_settings({"LIVE_STORE_URL": url})
+
+    for text in (repr(settings), str(settings)):
+        assert SECRET not in text
+        assert f"store_url={shown!r}" in text
+    assert settings.resolved_store_url == url
+
+
+def test_store_url_without_a_password_is_printed_as_it_is() -> None:
+    """Nothing is masked in a URL that holds no password."""
+    settings = load_settings({"LIVE_STORE_URL": "sqlite:///x.db"})
+
+    assert "store_url='sqlite:///x.db'" in repr(settings)
+
+
+def test_store_password_stays_out_of_an_error_about_another_variable() -> None:
+    """A refusal of another variable names that one and repeats no password."""
+    environ = {"LIVE_STORE_URL": f"postgresql://u:{SECRET}@db/x", "LIVE_APPID": "0"}
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(environ)
+
+    assert "LIVE_APPID" in str(caught.value)
+    assert SECRET not in str(caught.value)
+
+
+# Signing keys alone ------------------------------------------------------------
+
+
+def test_signing_keys_are_the_callback_keys_first() -> None:
+    """The callback keys, primary first, win over the legacy API key."""
+    environ = {"LIVE_CALLBACK_KEYS": "k1,k2", "LIVE_API_KEY": "api"}
+
+    assert load_signing_keys(environ) == ("k1", "k2")
+
+
+def test_signing_keys_fall_back_to_the_api_key() -> None:
+    """Without callback keys, the legacy API key is the one key."""
+    environ = {"LIVE_CALLBACK_KEYS": " , ", "LIVE_API_KEY": "api"}
+
+    assert load_signing_keys(environ) == ("api",)
+
+
+@pytest.mark.parametrize(
+    "environ", [{}, {"LIVE_API_KEY": ""}], ids=["unset", "empty-api-key"]
+)
+def test_signing_keys_are_empty_without_a_key(environ: dict[str, str]) -> None:
+    """Neither variable holding a key gives no keys, never an empty key."""
+    assert load_signing_keys(environ) == ()
+
+
+def test_signing_keys_ignore_every_other_variable() -> None:
+    """Malformed variables that hold no key do not stop reading the keys."""
+    environ = {"LIVE_CALLBACK_KEYS": "k1", "LIVE_APPID": "abc", "LIVE_API_BACKEND": "x"}
+
+    assert load_signing_keys(environ) == ("k1",)
+
+
+def test_signing_keys_read_the_process_environment_by_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without an explicit mapping, os.environ is read."""
+    monkeypatch.setenv("LIVE_CALLBACK_KEYS", "from-process")
+
+    assert load_signing_keys() == ("from-process",)
+
+
 def test_read_from_the_process_environment_by_default(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -215,6 +311,20 @@ def test_an_unknown_override_is_refused() -> None:
 
     assert "stroe_url" in str(caught.value)
     assert SECRET not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://live.tencentcloudapi.com",
+        "http://127.0.0.1:9100",
+        "http://[::1]:9100",
+        "HTTP://Emulator.Local/base",
+    ],
+)
+def test_api_endpoint_accepts_an_http_base_url_with_a_host(url: str) -> None:
+    """http or https, a host (name, IPv4 or IPv6), an optional port and path."""
+    assert load_settings({"LIVE_API_ENDPOINT": url}).api_endpoint == url
 
 
 def test_api_endpoint_loses_its_trailing_slash() -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.errors import (
+    ConfigError,
     KeyNotConfigured,
     LiveError,
     SignatureExpired,
@@ -22,6 +24,7 @@ from shared.errors import (
 from shared.signing import (
     DEFAULT_GRACE_SECONDS,
     DEFAULT_MAX_FUTURE_SECONDS,
+    T_LIMIT,
     SignedPair,
     Verification,
     Verifier,
@@ -34,6 +37,7 @@ from shared.signing import (
     tx_time,
     verify_push_url,
 )
+from tests.shared.garbage import Hostile
 
 #: The callback example from the reference: key, t and the sign it gives.
 KEY = "my_callback_key_123"
@@ -74,6 +78,11 @@ def verifier(
 def example_url(secret: str = PRIMARY_SECRET, name: str = STREAM) -> str:
     """The push URL example, signed with ``secret``."""
     return f"rtmp://push.example.com/live/{name}?txSecret={secret}&txTime=658D5080"
+
+
+def query_of(url: str) -> dict[str, str]:
+    """A URL's query parameters, one value each."""
+    return {name: values[0] for name, values in parse_qs(urlsplit(url).query).items()}
 
 
 # Vectors -------------------------------------------------------------------
@@ -163,6 +172,32 @@ def test_signed_pair_expires_ttl_seconds_after_now() -> None:
     assert signed_pair(KEY, ttl=600, now=NOW + 0.9) == SignedPair(t=T, sign=SIGN)
 
 
+@pytest.mark.parametrize("now", [float("nan"), float("inf"), float("-inf")])
+def test_signed_pair_refuses_a_now_that_is_not_finite(now: float) -> None:
+    """NaN or infinity as the current time is a configuration error."""
+    with pytest.raises(ConfigError):
+        signed_pair(KEY, now=now)
+
+
+@pytest.mark.parametrize(
+    ("ttl", "now"),
+    [(-1, 0), (1, T_LIMIT - 1), (0, 1e300)],
+    ids=["negative-t", "13-digit-t", "huge-now"],
+)
+def test_signed_pair_refuses_a_t_no_verifier_accepts(ttl: int, now: float) -> None:
+    """now + ttl must give a t from 0 to twelve digits, as the verifier reads."""
+    with pytest.raises(ConfigError):
+        signed_pair(KEY, ttl=ttl, now=now)
+
+
+def test_signed_pair_may_make_an_expired_pair() -> None:
+    """A negative ttl that keeps t non-negative makes a pair already expired."""
+    pair = signed_pair(KEY, ttl=-60, now=T)
+
+    with pytest.raises(SignatureExpired):
+        verifier(KEY, now=T).verify(pair.t, pair.sign)
+
+
 def test_signed_pair_reads_the_system_clock_by_default() -> None:
     """Without now, t lies ttl seconds after the system clock's reading."""
     before = int(time.time())
@@ -188,6 +223,27 @@ def test_parse_t_refuses_a_negative_integer() -> None:
         parse_t(-1)
 
 
+def test_parse_t_accepts_the_largest_twelve_digit_integer() -> None:
+    """An integer t may have as many digits as a digit string: twelve."""
+    assert parse_t(T_LIMIT - 1) == 999_999_999_999
+
+
+@pytest.mark.parametrize("raw", [T_LIMIT, 10**5000], ids=["13-digits", "5001-digits"])
+def test_parse_t_refuses_an_integer_of_more_than_twelve_digits(raw: int) -> None:
+    """An integer past twelve digits is malformed, however large it is."""
+    with pytest.raises(TimestampMalformed):
+        parse_t(raw)
+
+
+def test_parse_t_returns_a_plain_int_for_an_int_subclass() -> None:
+    """An int subclass (an IntEnum, say) comes back as a plain int."""
+
+    class Stamp(int):
+        pass
+
+    assert type(parse_t(Stamp(T))) is int
+
+
 # Verifier: accepted pairs --------------------------------------------------
 
 
@@ -204,6 +260,15 @@ def test_verify_accepts_t_as_a_digit_string() -> None:
 def test_verify_accepts_an_uppercase_sign() -> None:
     """A sign in uppercase hex is the same signature."""
     assert verifier(KEY).verify(T, SIGN.upper()).key_index == 0
+
+
+def test_verify_accepts_a_sign_given_as_a_str_subclass() -> None:
+    """A str subclass takes the strict path yet checks like the plain string."""
+
+    class Text(str):
+        pass
+
+    assert verifier(KEY).verify(T, Text(SIGN)) == Verification(t=T, key_index=0)
 
 
 def test_verify_reports_the_second_key_during_rotation() -> None:
@@ -307,6 +372,20 @@ def test_verify_fails_closed_without_a_key() -> None:
         verifier().verify(T, SIGN)
 
 
+@pytest.mark.parametrize(
+    ("t", "sign"),
+    [(None, SIGN), (T, None), (None, None), ("", ""), ("soon", 3710)],
+    ids=["no-t", "no-sign", "neither", "both-empty", "both-malformed"],
+)
+def test_without_a_key_a_bad_body_is_still_key_not_configured(
+    t: object, sign: object
+) -> None:
+    """No key configured is reported first, whatever t and sign look like, so
+    our misconfiguration never passes for the sender's fault."""
+    with pytest.raises(KeyNotConfigured):
+        verifier().verify(t, sign)
+
+
 def test_verify_fails_closed_when_every_key_is_empty() -> None:
     """Keys that are all empty strings count as no key."""
     with pytest.raises(KeyNotConfigured):
@@ -318,6 +397,46 @@ def test_allow_unsigned_accepts_without_a_key() -> None:
     checker = verifier(allow_unsigned=True)
 
     assert checker.verify(T, "not-a-sign") == Verification(t=T, key_index=None)
+
+
+@pytest.mark.parametrize(
+    ("t", "sign", "expected_t"),
+    [
+        (None, None, None),
+        ("", "", None),
+        (T, None, T),
+        (None, SIGN, None),
+        (str(T), "", T),
+    ],
+    ids=["neither", "both-empty", "no-sign", "no-t", "t-as-digits"],
+)
+def test_allow_unsigned_accepts_a_body_without_t_or_sign(
+    t: object, sign: object, expected_t: int | None
+) -> None:
+    """With no key and the opt-out, t and sign may be absent: a setup without a
+    callback key sends no sign, and some event families carry neither."""
+    checker = verifier(allow_unsigned=True)
+
+    assert checker.verify(t, sign) == Verification(t=expected_t, key_index=None)
+
+
+def test_allow_unsigned_still_refuses_a_malformed_t() -> None:
+    """A t that is present must be a decimal integer, even when unchecked."""
+    with pytest.raises(TimestampMalformed):
+        verifier(allow_unsigned=True).verify("soon", None)
+
+
+def test_allow_unsigned_still_refuses_a_sign_that_is_not_a_string() -> None:
+    """A sign that is present must be a string, even when unchecked."""
+    with pytest.raises(SignMalformed):
+        verifier(allow_unsigned=True).verify(T, 3710)
+
+
+def test_allow_unsigned_checks_no_time() -> None:
+    """Without a key, t proves nothing, so an old t is not refused as expired."""
+    checker = verifier(allow_unsigned=True, now=T + 86_400)
+
+    assert checker.verify(T, None) == Verification(t=T, key_index=None)
 
 
 def test_allow_unsigned_still_checks_against_a_configured_key() -> None:
@@ -387,6 +506,45 @@ def test_verify_refuses_t_too_far_in_the_future() -> None:
         verifier(KEY, now=T - 61, max_future_seconds=60).verify(T, SIGN)
 
 
+@pytest.mark.parametrize("t", [T_LIMIT, 10**5000], ids=["13-digits", "5001-digits"])
+def test_verify_refuses_an_integer_t_of_more_than_twelve_digits(t: int) -> None:
+    """A huge JSON number is a malformed t, not a crash in formatting it."""
+    with pytest.raises(TimestampMalformed):
+        verifier(KEY).verify(t, SIGN)
+
+
+def test_verify_fails_closed_on_a_clock_that_reads_nan() -> None:
+    """A clock reading NaN makes no pair fresh: the authentic pair is refused."""
+    with pytest.raises(SignatureExpired):
+        verifier(KEY, now=float("nan")).verify(T, SIGN)
+
+
+def test_verify_refuses_a_hostile_object_without_running_its_code() -> None:
+    """Objects whose comparisons raise are refused by type, never compared."""
+    with pytest.raises(TimestampMalformed):
+        verifier(KEY).verify(Hostile(), SIGN)
+    with pytest.raises(SignMalformed):
+        verifier(KEY).verify(T, Hostile())
+
+
+# Verifier: the keys given ---------------------------------------------------
+
+
+def test_a_single_string_is_refused_as_the_keys() -> None:
+    """Verifier("secret") would make six one-letter keys, and type checkers
+    take a str for a sequence of them; it is refused instead."""
+    with pytest.raises(ConfigError) as caught:
+        Verifier(KEY)
+
+    assert KEY not in str(caught.value)
+
+
+def test_a_key_that_is_not_a_string_is_refused() -> None:
+    """Keys given as bytes (or anything but str) are a configuration error."""
+    with pytest.raises(ConfigError):
+        Verifier([KEY.encode()])  # type: ignore[list-item]
+
+
 # Verifier: properties over arbitrary input ---------------------------------
 
 SECRET_KEY = "kK9-very-secret-callback-key"
@@ -395,28 +553,51 @@ anything = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(),
-    st.floats(allow_nan=True),
+    # Past Python's limit on turning an int into decimal text (4300 digits).
+    st.integers(min_value=10**4300, max_value=10**5000),
+    st.integers(min_value=T_LIMIT - 2, max_value=T_LIMIT + 2),
+    st.floats(allow_nan=True, allow_infinity=True),
     st.text(),
     st.text(st.characters(exclude_categories=())),
+    st.text("١٢３４ⅫéЖ名\u0660\ufeff", min_size=1),
     st.binary(),
     st.lists(st.integers(), max_size=3),
     st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    st.builds(Hostile),
     st.just(SECRET_KEY),
     st.just(SECRET_KEY.upper()),
     st.just(make_sign(SECRET_KEY, T)),
     st.just(T),
     st.just(str(T)),
     st.just("\ud800"),
+    st.just(""),
 )
 
+#: Every way a verifier can be set up: its keys, and whether unsigned is allowed.
+SETUPS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "one-key": ((SECRET_KEY,), False),
+    "two-keys": ((OTHER_KEY, SECRET_KEY), False),
+    "no-key": ((), False),
+    "unsigned": ((), True),
+}
 
+
+@pytest.mark.parametrize("setup", sorted(SETUPS))
 @given(t=anything, sign=anything)
-def test_verify_raises_only_live_errors(t: object, sign: object) -> None:
-    """Whatever arrives as t and sign, the verifier answers or raises a LiveError."""
+def test_verify_raises_only_live_errors(setup: str, t: object, sign: object) -> None:
+    """Whatever arrives as t and sign, the verifier answers or raises a LiveError;
+    an answer holds a t within bounds and names a key that produces the sign."""
+    keys, allow_unsigned = SETUPS[setup]
     try:
-        verifier(SECRET_KEY).verify(t, sign)
+        result = verifier(*keys, allow_unsigned=allow_unsigned).verify(t, sign)
     except LiveError:
         return
+
+    assert result.t is None or (type(result.t) is int and 0 <= result.t < T_LIMIT)
+    if result.key_index is not None:
+        assert isinstance(sign, str)
+        assert result.t is not None
+        assert make_sign(keys[result.key_index], result.t) == sign.lower()
 
 
 @given(t=anything, sign=anything)
@@ -514,6 +695,166 @@ def test_verify_push_url_refuses_txtime_that_is_not_hex() -> None:
 
     with pytest.raises(TimestampMalformed):
         verify_push_url(url, [PRIMARY], clock=url_clock())
+
+
+@pytest.mark.parametrize(
+    "when",
+    ["0x658D5080", "658D_5080", "+658D5080", " 658D5080", "658D5080\n", "1" * 17],
+    ids=["0x-prefix", "underscore", "plus", "space", "newline", "17-digits"],
+)
+def test_verify_push_url_reads_txtime_as_bare_hex_digits_only(when: str) -> None:
+    """Only 1 to 16 hex digits are a txTime; int(x, 16)'s extras are refused,
+    even when txSecret was computed over exactly that text."""
+    secret = tx_secret(PRIMARY, STREAM, when)
+    url = f"rtmp://d/live/{STREAM}?txSecret={secret}&txTime={quote(when, safe='')}"
+
+    with pytest.raises(TimestampMalformed):
+        verify_push_url(url, [PRIMARY], clock=url_clock())
+
+
+def test_verify_push_url_accepts_lowercase_hex_txtime() -> None:
+    """txTime in lowercase hex is the same expiry; the secret covers the text."""
+    secret = tx_secret(PRIMARY, STREAM, "658d5080")
+    url = f"rtmp://d/live/{STREAM}?txSecret={secret}&txTime=658d5080"
+
+    assert verify_push_url(url, [PRIMARY], clock=url_clock()) == 0
+
+
+def test_verify_push_url_reads_a_decimal_looking_txtime_as_hex() -> None:
+    """Digits alone are read as hex, so a decimal expiry already past (1703760000)
+    stands for 0x1703760000, far ahead, and the URL is accepted."""
+    secret = tx_secret(PRIMARY, STREAM, "1703760000")
+    url = f"rtmp://d/live/{STREAM}?txSecret={secret}&txTime=1703760000"
+
+    assert verify_push_url(url, [PRIMARY], clock=url_clock(3600)) == 0
+
+
+def test_verify_push_url_refuses_a_url_it_cannot_parse() -> None:
+    """An unclosed IPv6 bracket in the host is refused with our own error."""
+    url = f"rtmp://[::1/live/{STREAM}?txSecret={PRIMARY_SECRET}&txTime=658D5080"
+
+    with pytest.raises(SignatureMismatch):
+        verify_push_url(url, [PRIMARY], clock=url_clock())
+
+
+def test_verify_push_url_refuses_a_single_string_as_the_keys() -> None:
+    """One string given as the keys is a configuration error, not 13 keys."""
+    with pytest.raises(ConfigError):
+        verify_push_url(example_url(), PRIMARY, clock=url_clock())
+
+
+def test_verify_push_url_refuses_a_key_that_is_not_a_string() -> None:
+    """A key that is not a string is a configuration error."""
+    with pytest.raises(ConfigError):
+        verify_push_url(example_url(), [None], clock=url_clock())  # type: ignore[list-item]
+
+
+def test_verify_push_url_fails_closed_on_a_clock_that_reads_nan() -> None:
+    """A clock reading NaN makes no URL fresh."""
+    with pytest.raises(SignatureExpired):
+        verify_push_url(example_url(), [PRIMARY], clock=lambda: float("nan"))
+
+
+def test_a_dot_in_a_stream_name_is_part_of_the_signed_name() -> None:
+    """Stream "a.b" is signed as "a.b" in every push and play URL."""
+    push = push_url("d", "live", "a.b", PRIMARY, EXPIRY)
+    play = play_urls("d", "live", "a.b", PRIMARY, EXPIRY)
+
+    for url in (push, *play.values()):
+        assert verify_push_url(url, [PRIMARY], clock=url_clock()) == 0
+    assert query_of(push)["txSecret"] == tx_secret(PRIMARY, "a.b", "658D5080")
+
+
+def test_a_signature_over_the_name_before_its_dot_does_not_verify() -> None:
+    """A secret for stream "a" does not verify a URL for stream "a.b"."""
+    secret = tx_secret(PRIMARY, "a", "658D5080")
+
+    with pytest.raises(SignatureMismatch):
+        verify_push_url(example_url(secret, name="a.b"), [PRIMARY], clock=url_clock())
+
+
+# URL builders: refusals -----------------------------------------------------
+
+
+def test_stream_names_may_use_every_unreserved_character() -> None:
+    """Letters, digits, '-', '.', '_' and '~' need no escaping and are allowed."""
+    name = "Room_42-a.b~Z"
+
+    url = push_url("d", "live", name, PRIMARY, EXPIRY)
+
+    assert url.startswith(f"rtmp://d/live/{name}?")
+    assert verify_push_url(url, [PRIMARY], clock=url_clock()) == 0
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["", "a/b", "a?b", "a#b", "a&b", "a b", "a%20b", "a+b", "名字", "s\n"],
+    ids=repr,
+)
+def test_builders_refuse_a_stream_name_that_would_need_escaping(name: str) -> None:
+    """A name that is empty or needs percent-escaping is refused, not escaped:
+    escaped, the name in the URL would differ from the name that was signed."""
+    with pytest.raises(ConfigError):
+        push_url("d", "live", name, PRIMARY, EXPIRY)
+    with pytest.raises(ConfigError):
+        play_urls("d", "live", name, PRIMARY, EXPIRY)
+
+
+@pytest.mark.parametrize("name", ["s.flv", "s.m3u8"])
+def test_builders_refuse_a_stream_name_ending_in_a_play_extension(name: str) -> None:
+    """A verifier takes .flv or .m3u8 off the name, so such a name cannot verify."""
+    with pytest.raises(ConfigError):
+        push_url("d", "live", name, PRIMARY, EXPIRY)
+
+
+@pytest.mark.parametrize("expiry", [-1, 16**16], ids=["negative", "17-hex-digits"])
+def test_builders_refuse_an_expiry_txtime_cannot_carry(expiry: int) -> None:
+    """A negative expiry, or one past 16 hex digits, is refused by every builder."""
+    with pytest.raises(ConfigError):
+        tx_time(expiry)
+    with pytest.raises(ConfigError):
+        push_url("d", "live", STREAM, PRIMARY, expiry)
+    with pytest.raises(ConfigError):
+        play_urls("d", "live", STREAM, PRIMARY, expiry)
+
+
+def test_tx_time_covers_the_whole_range_a_verifier_reads() -> None:
+    """The largest expiry txTime can carry is sixteen hex digits."""
+    assert tx_time(16**16 - 1) == "F" * 16
+    assert tx_time(0) == "0"
+
+
+# Verifying URLs: properties over arbitrary input ---------------------------
+
+url_like = st.one_of(
+    st.text(),
+    st.text(st.characters(codec="ascii")),
+    st.builds(
+        "{}://{}/{}?{}".format,
+        st.sampled_from(["rtmp", "webrtc", "https", ""]),
+        st.text(st.characters(codec="ascii"), max_size=12),
+        st.text(st.characters(codec="ascii"), max_size=12),
+        st.text(st.characters(codec="ascii"), max_size=40),
+    ),
+    st.builds(
+        "rtmp://d/live/{}?txSecret={}&txTime={}".format,
+        st.text(st.characters(codec="ascii"), max_size=8),
+        st.sampled_from([PRIMARY_SECRET, BACKUP_SECRET, ""]),
+        st.text(st.characters(codec="ascii"), max_size=20),
+    ),
+    st.just(f"rtmp://[::1/live/s?txSecret={PRIMARY_SECRET}&txTime=658D5080"),
+)
+
+
+@given(url=url_like)
+def test_verify_push_url_raises_only_live_errors(url: str) -> None:
+    """Whatever text arrives as the URL, the answer is a key index or a LiveError."""
+    try:
+        index = verify_push_url(url, [PRIMARY, BACKUP], clock=url_clock())
+    except LiveError:
+        return
+
+    assert index in (0, 1)
 
 
 def test_verify_push_url_fails_closed_without_a_key() -> None:
