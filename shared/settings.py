@@ -173,16 +173,31 @@ ENV_NAMES: tuple[str, ...] = tuple(
 )
 
 
-def default_store_url(environ: Mapping[str, str] | None = None) -> str:
+def default_store_url(
+    environ: Mapping[str, str] | None = None, cwd: str | None = None
+) -> str:
     """Return the embedded SQLite store's URL.
 
     On SCF only /tmp is writable, so the file goes there; locally it sits in the
-    working directory where a person will find it. (os.path, not pathlib: this
-    runs on every cold start and pathlib costs milliseconds to import.)
+    working directory where a person will find it. SCF is recognised by the
+    variables its runtime sets (``SCF_FUNCTIONNAME``, or ``TENCENTCLOUD_RUNENV``
+    of ``SCF``); should a runtime set neither, a working directory that cannot
+    be written sends the file to /tmp all the same, rather than failing every
+    delivery. (os.path, not pathlib: this runs on every cold start and pathlib
+    costs milliseconds to import.)
+
+    Args:
+        environ: the variables to read; ``os.environ`` when omitted.
+        cwd: the working directory; the process's own when omitted.
+
+    Returns:
+        A ``sqlite:///`` URL of the file ``live-sync.sqlite3``.
     """
     env = os.environ if environ is None else environ
+    here = os.getcwd() if cwd is None else cwd
     on_scf = "SCF_FUNCTIONNAME" in env or env.get("TENCENTCLOUD_RUNENV") == "SCF"
-    folder = "/tmp" if on_scf else os.getcwd()  # noqa: S108
+    writable = os.access(here, os.W_OK)
+    folder = "/tmp" if on_scf or not writable else here  # noqa: S108
     return f"sqlite:///{os.path.join(folder, 'live-sync.sqlite3')}"
 
 

@@ -358,6 +358,19 @@ def test_default_store_is_in_tmp_on_scf(environ: dict[str, str]) -> None:
     assert default_store_url(environ) == "sqlite:////tmp/live-sync.sqlite3"
 
 
+def test_default_store_leaves_a_working_directory_it_cannot_write(
+    tmp_path: Path,
+) -> None:
+    """Without the SCF markers, an unwritable working directory still sends the
+    file to /tmp instead of making every delivery fail."""
+    gone = tmp_path / "removed"
+
+    assert default_store_url({}, cwd=str(gone)) == "sqlite:////tmp/live-sync.sqlite3"
+    assert default_store_url({}, cwd=str(tmp_path)) == (
+        f"sqlite:///{tmp_path / 'live-sync.sqlite3'}"
+    )
+
+
 def test_default_store_reads_the_process_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
