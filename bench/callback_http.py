@@ -121,8 +121,9 @@ def _wrk(port: int, script: Path) -> tuple[float, float, float]:
     ).stdout
     if "Non-2xx" in out:
         raise RuntimeError(f"server on port {port} answered errors:\n{out}")
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    return rps, _latency(out, "50%"), _latency(out, "99%")
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    assert rps is not None
+    return float(rps.group(1)), _latency(out, "50%"), _latency(out, "99%")
 
 
 def _latency(out: str, label: str) -> float:

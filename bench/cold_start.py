@@ -3,8 +3,13 @@
 Each sample is a fresh interpreter. The callback's process imports
 ``functions/callback/main.py`` and answers its first event through
 ``main_handler`` (settings, store schema, verification, parsing, storing).
-The baseline imports pydantic, defines one model and validates one dict.
-Samples alternate between the two. Target: at most 1.5x.
+The event models build their validators on first use, so a process that saw
+only a push has not paid for the others; the figure checked against the
+target therefore comes from a process that, after its push, also validates
+one body of every event type, so that no deferred build counts as saved. The
+push-only figure is printed beside it. The baseline imports pydantic, defines
+one model and validates one dict. Samples alternate between the three.
+Target: at most 1.5x.
 
 Run: ``python -m bench cold_start``.
 """
@@ -41,6 +46,10 @@ module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
 answer = module.main_handler({"httpMethod": "POST", "body": sys.argv[2]}, None)
 assert answer["statusCode"] == 200, answer
+if sys.argv[3] == "all":
+    from shared import EVENT_TYPES, parse_event
+    for code in [*EVENT_TYPES, 999]:
+        parse_event({"event_type": code})
 forbidden = {"requests", "flask", "tencentcloud", "psycopg", "werkzeug"}
 loaded = {name.split(".")[0] for name in sys.modules} & forbidden
 assert not loaded, loaded
@@ -72,26 +81,27 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-cold-"))
     main_py = str(ROOT / "functions" / "callback" / "main.py")
     t = int(time.time()) + 3600
-    base_times, ours_times = [], []
+    base_times: list[float] = []
+    ours: dict[str, list[float]] = {"push": [], "all": []}
     for sample in range(SAMPLES):
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "LIVE_CALLBACK_KEYS": KEY,
-            # A new store each time: the schema is created on every cold start.
-            "LIVE_STORE_URL": f"sqlite:///{work / f'cold{sample}.sqlite3'}",
-        }
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "LIVE_CALLBACK_KEYS": KEY}
         body = (
             '{"event_type":1,"app":"push.example.com","appname":"live",'
             f'"stream_id":"s","sequence":"{sample}","event_time":1700000000,'
             f'"errcode":0,"errmsg":"ok","t":{t},"sign":"{make_sign(KEY, t)}"}}'
         )
         base_times.append(_run(_BASELINE, [], env))
-        ours_times.append(_run(_CALLBACK, [main_py, body], env))
+        for models, times in ours.items():
+            # A new store each time: the schema is created on every cold start.
+            env["LIVE_STORE_URL"] = f"sqlite:///{work / f'{models}{sample}.sqlite3'}"
+            times.append(_run(_CALLBACK, [main_py, body, models], env))
 
     base = statistics.median(base_times)
-    ours = statistics.median(ours_times)
+    push_only = statistics.median(ours["push"])
+    every_model = statistics.median(ours["all"])
     print(f"samples={SAMPLES}")
-    print(f"pydantic + one model:            {base * 1000:7.1f} ms")
-    print(f"callback import + first event:   {ours * 1000:7.1f} ms")
-    print(f"ratio: {ours / base:.2f}x  (target <= 1.5x)")
+    print(f"pydantic + one model:                     {base * 1000:7.1f} ms")
+    print(f"callback import + first push:             {push_only * 1000:7.1f} ms")
+    print(f"  ratio, push models only: {push_only / base:.2f}x")
+    print(f"callback first push + every event model:  {every_model * 1000:7.1f} ms")
+    print(f"  ratio: {every_model / base:.2f}x  (target <= 1.5x)")

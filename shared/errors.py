@@ -19,7 +19,8 @@ sign or a request body.
     ├── ConfigError                 a setting is missing or has a bad value
     ├── PayloadError                a request body cannot be read as an event
     ├── StoreError                  the store refused or failed an operation
-    │   └── StoreUnavailable        the store cannot be reached right now
+    │   ├── StoreUnavailable        the store cannot be reached right now
+    │   └── UnstorableValue         a value does not fit the database; no retry helps
     └── TencentError                Tencent answered with an error code
 """
 
@@ -46,6 +47,7 @@ __all__ = [
     "TencentError",
     "TimestampInFuture",
     "TimestampMalformed",
+    "UnstorableValue",
 ]
 
 
@@ -135,6 +137,17 @@ class StoreUnavailable(StoreError):
     """Raised when the store cannot be reached; the caller should retry later."""
 
     code = "store_unavailable"
+
+
+class UnstorableValue(StoreError):
+    """Raised when a value cannot be written as it stands: a number too large
+    for its column, or text the database cannot hold (NUL, lone surrogates).
+
+    Writing it again can never succeed, so unlike StoreUnavailable it is no
+    reason to retry.
+    """
+
+    code = "unstorable_value"
 
 
 class Category(str, Enum):

@@ -21,6 +21,10 @@ Tolerance and strictness, in one place:
   its decimal string so a push and its stop compare equal either way.
 * Every other int is strict (a bool never passes as 1, a digit string never
   passes as an int) and every text field must be a JSON string.
+* Codes (``event_type``, ``errcode``, ``sub_errcode``) lie in the signed
+  32-bit range and UNIX times (seconds or milliseconds) in 0..2**53. The store
+  keeps them in integer columns, so a value outside would fail at the database
+  instead; refused here, it names its field and the event is kept as invalid.
 * Every field except ``event_type`` may be absent: fields come and go across
   eras (``app``/``appname`` on old records, ``appid`` on snapshots, ``file_id``
   versus ``record_file_id``, ``video_id``, ``vod2Flag``, ``sub_errcode``).
@@ -43,6 +47,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     ModelWrapValidatorHandler,
     PrivateAttr,
     ValidationError,
@@ -73,12 +78,22 @@ __all__ = [
     "StopEvent",
     "UnknownEvent",
     "body_digest",
+    "event_code",
     "event_name",
     "parse_event",
 ]
 
 # Same bound as parse_t: twelve digits reach far past any UNIX time or code.
 _MAX_DIGITS = 12
+
+# The store's INTEGER columns hold signed 32-bit values.
+_CODE_MIN = -(2**31)
+_CODE_MAX = 2**31 - 1
+
+# The largest integer a double holds exactly, so JSON readers in any language
+# agree on the value; as milliseconds it is still past the year 200000, and
+# it fits the store's 64-bit columns with room to spare.
+_TIME_MAX = 2**53
 
 # Fields left out of the body hash: a retry may carry a fresh pair.
 _SIGNATURE_FIELDS = frozenset({"t", "sign"})
@@ -108,8 +123,16 @@ def _expiry(value: object) -> int:
         raise ValueError("t must be a decimal integer") from None
 
 
-#: An int, or a string of ASCII digits read as one.
-WholeNumber = Annotated[int, BeforeValidator(_digits_to_int)]
+#: A code Tencent sends as an int (errcode, sub_errcode), in 32-bit range.
+Code = Annotated[int, Field(ge=_CODE_MIN, le=_CODE_MAX)]
+
+#: event_type: a code, or a string of ASCII digits read as one.
+EventCode = Annotated[
+    int, BeforeValidator(_digits_to_int), Field(ge=_CODE_MIN, le=_CODE_MAX)
+]
+
+#: A UNIX time, in seconds or milliseconds as each field says.
+UnixTime = Annotated[int, Field(ge=0, le=_TIME_MAX)]
 
 #: Decimal text; an int is accepted and turned into its string.
 DecimalText = Annotated[str, BeforeValidator(_int_to_text)]
@@ -132,7 +155,7 @@ class BaseEvent(BaseModel):
 
     model_config = _CONFIG
 
-    event_type: WholeNumber
+    event_type: EventCode
     t: Expiry | None = None
     sign: str | None = None
 
@@ -270,14 +293,14 @@ class _PublishEvent(_TencentEvent):
     appname: str | None = None
     stream_id: str | None = None
     channel_id: str | None = None
-    event_time: int | None = None
+    event_time: UnixTime | None = None
     sequence: DecimalText | None = None
     node: str | None = None
     user_ip: str | None = None
     stream_param: str | None = None
-    errcode: int | None = None
+    errcode: Code | None = None
     errmsg: str | None = None
-    sub_errcode: int | None = None
+    sub_errcode: Code | None = None
     set_id: int | None = None
     width: int | None = None
     height: int | None = None
@@ -339,8 +362,8 @@ class RecordEvent(_TencentEvent):
     file_format: str | None = None
     task_id: str | None = None
     record_temp_id: str | None = None
-    start_time: int | None = None
-    end_time: int | None = None
+    start_time: UnixTime | None = None
+    end_time: UnixTime | None = None
     start_time_usec: int | None = None
     end_time_usec: int | None = None
     duration: int | None = None
@@ -381,7 +404,7 @@ class SnapshotEvent(_TencentEvent):
     stream_id: str | None = None
     channel_id: str | None = None
     stream_param: str | None = None
-    create_time: int | None = None
+    create_time: UnixTime | None = None
     file_size: int | None = None
     width: int | None = None
     height: int | None = None
@@ -446,8 +469,8 @@ class ImageAuditEvent(_TencentEvent):
     label: str | None = None
     subLabel: str | None = None  # noqa: N815 - Tencent's wire name
     tid: int | None = None
-    screenshotTime: int | None = None  # noqa: N815 - Tencent's wire name
-    sendTime: int | None = None  # noqa: N815 - Tencent's wire name
+    screenshotTime: UnixTime | None = None  # noqa: N815 - Tencent's wire name
+    sendTime: UnixTime | None = None  # noqa: N815 - Tencent's wire name
 
 
 class AbnormalDetail(BaseModel):
@@ -460,7 +483,7 @@ class AbnormalDetail(BaseModel):
     model_config = _CONFIG
 
     desc: str | None = None
-    occur_time: int | None = None
+    occur_time: UnixTime | None = None
 
 
 class AbnormalEvent(BaseModel):
@@ -500,7 +523,7 @@ class PushExceptionEvent(_TencentEvent):
     stream_param: str | None = None
     sequence: DecimalText | None = None
     user_ip: str | None = None
-    data_time: int | None = None
+    data_time: UnixTime | None = None
     report_interval: int | None = None
     timeout: int | None = None
     abnormal_event: list[AbnormalEvent] | None = None
@@ -520,7 +543,7 @@ class MonitorEvent(_TencentEvent):
 
     stream_id: str | None = None
     event_name: str | None = None
-    event_time: int | None = None
+    event_time: UnixTime | None = None
 
 
 class RecordStatusEvent(_TencentEvent):
@@ -543,7 +566,7 @@ class RecordStatusEvent(_TencentEvent):
     domain: str | None = None
     appname: str | None = None
     stream_id: str | None = None
-    event_time: int | None = None
+    event_time: UnixTime | None = None
     record_event: str | None = None
     task_id: str | None = None
     seq: DecimalText | None = None
@@ -567,7 +590,7 @@ class RecordExceptionEvent(_TencentEvent):
     stream_id: str | None = None
     session_id: str | None = None
     file_format: str | None = None
-    timestamp: int | None = None
+    timestamp: UnixTime | None = None
     exception_level: str | None = None
 
 
@@ -590,8 +613,8 @@ class LiveSummaryEvent(_TencentEvent):
     domain: str | None = None
     path: str | None = None
     stream_id: str | None = None
-    begin_time: int | None = None
-    end_time: int | None = None
+    begin_time: UnixTime | None = None
+    end_time: UnixTime | None = None
 
 
 class UnknownEvent(BaseEvent):
@@ -678,6 +701,25 @@ def parse_event(body: Mapping[str, Any]) -> Event:
     raise PayloadError(message)
 
 
+def event_code(body: Mapping[str, Any]) -> int | None:
+    """Return a body's event_type as a code the store can hold, or None.
+
+    It is read as :func:`parse_event` reads it (an int or a string of ASCII
+    digits), so a body kept as invalid still records a usable type.
+
+    Args:
+        body: the JSON object Tencent posted, as decoded.
+
+    Returns:
+        The code, or None when event_type is absent, not an integer or
+        outside the signed 32-bit range.
+    """
+    code = _whole(body.get("event_type"))
+    if code is None or not _CODE_MIN <= code <= _CODE_MAX:
+        return None
+    return code
+
+
 def _event_type(body: object) -> int:
     """Find the event_type of a body, refusing what cannot be dispatched."""
     if not isinstance(body, Mapping):
@@ -687,9 +729,17 @@ def _event_type(body: object) -> int:
     if "event_type" not in body:
         raise PayloadError("the body has no event_type")
 
-    code = _digits_to_int(body["event_type"])
-    if isinstance(code, bool) or not isinstance(code, int):
+    code = _whole(body["event_type"])
+    if code is None:
         raise PayloadError("event_type must be an integer or a string of digits")
+    return code
+
+
+def _whole(value: object) -> int | None:
+    """Read an int or a digit string as an int; None for anything else."""
+    code = _digits_to_int(value)
+    if isinstance(code, bool) or not isinstance(code, int):
+        return None
     return code
 
 

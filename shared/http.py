@@ -78,7 +78,8 @@ def request_from_scf(event: object, limit: int) -> Request:
 
     Both shapes carry ``httpMethod``, ``path``, ``headers`` and a string
     ``body``; API Gateway adds ``requestContext`` and may base64-encode the
-    body. Header names are lower-cased because their case varies.
+    body. Header names are lower-cased because their case varies. A plain
+    body holding lone surrogates gives bytes that are not UTF-8.
 
     Args:
         event: the event dict SCF passed to the handler.
@@ -111,11 +112,22 @@ def _scf_body(event: Mapping[str, Any]) -> bytes:
     if not isinstance(raw, str):
         raise PayloadError("the event body is not a string")
     if not event.get("isBase64Encoded"):
-        return raw.encode("utf-8", errors="surrogateescape")
+        return _text_bytes(raw)
     try:
         return base64.b64decode(raw, validate=True)
     except (binascii.Error, ValueError):
         raise PayloadError("the event body is not valid base64") from None
+
+
+def _text_bytes(text: str) -> bytes:
+    # A runtime that met bytes outside UTF-8 hands them over as lone surrogates
+    # U+DC80..U+DCFF, which surrogateescape turns back into those bytes. Other
+    # lone surrogates have no bytes behind them; surrogatepass still gives
+    # bytes, never valid UTF-8, so the body is refused as not UTF-8 downstream.
+    try:
+        return text.encode("utf-8", errors="surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", errors="surrogatepass")
 
 
 def _lower_headers(headers: object) -> dict[str, str]:

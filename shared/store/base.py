@@ -115,7 +115,8 @@ class Store(abc.ABC):
 
     Each method is one transaction. Engines raise
     :class:`~shared.errors.StoreUnavailable` when they cannot reach their
-    database and :class:`~shared.errors.StoreError` for anything else.
+    database, :class:`UnstorableValue` when a value does not fit, and
+    :class:`~shared.errors.StoreError` for anything else.
     """
 
     @abc.abstractmethod
@@ -134,7 +135,8 @@ class Store(abc.ABC):
         All three happen in one transaction, or none does. A second delivery
         of the same event (same dedup key) changes nothing, with one
         exception: a fresh (applied) delivery of an event held in quarantine
-        releases it, and it is applied then.
+        releases it, and it is applied then; its alerts are queued only if
+        the quarantined delivery queued none.
         """
 
     @abc.abstractmethod
@@ -170,10 +172,19 @@ class Store(abc.ABC):
         """Keep a short sample of a refused request for diagnosis, bounded in number."""
 
     @abc.abstractmethod
-    def record_refusal(
-        self, counter: str, reason: str, sample: bytes, received_at: float
+    def record_refusals(
+        self,
+        counts: Mapping[str, int],
+        samples: Mapping[str, bytes],
+        received_at: float,
     ) -> None:
-        """Count a refused request and keep its sample, in one transaction."""
+        """Add to counters and keep one sample per reason, in one transaction.
+
+        Args:
+            counts: how much to add to each named counter.
+            samples: a refused request's sample for each reason.
+            received_at: UNIX time the samples are filed under.
+        """
 
     @abc.abstractmethod
     def samples(self) -> list[tuple[str, bytes]]:

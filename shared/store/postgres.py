@@ -23,7 +23,7 @@ from typing import Any
 
 import psycopg
 
-from shared.errors import StoreError, StoreUnavailable
+from shared.errors import StoreError, StoreUnavailable, UnstorableValue
 from shared.state import StreamKey
 from shared.store.schema import POSTGRES_MIGRATIONS
 from shared.store.sql import Cursor, SqlStore
@@ -119,6 +119,13 @@ class PostgresStore(SqlStore):
         except psycopg.OperationalError as exc:
             conn.close()
             raise StoreUnavailable(f"PostgreSQL failed: {type(exc).__name__}") from None
+        except (psycopg.DataError, UnicodeEncodeError) as exc:
+            # A number out of its column's range or text with NUL (the server's
+            # DataError), or text with lone surrogates (refused by the driver
+            # before sending it): the value is the problem, not the server.
+            raise UnstorableValue(
+                f"PostgreSQL cannot store a value: {type(exc).__name__}"
+            ) from None
         except psycopg.Error as exc:
             raise StoreError(f"PostgreSQL failed: {type(exc).__name__}") from None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import abc
 import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -129,12 +129,17 @@ class SqlStore(Store):
     ) -> RecordResult:
         with self._transaction() as cur:
             event_id = self._insert_event(cur, event)
-            if event_id is None:
+            released = event_id is None
+            if released:
                 event_id = self._release(cur, event)
             if event_id is None:
                 return RecordResult(duplicate=True, state=self._read_if(cur, event))
 
             result = self._apply(cur, event, change)
+            # A quarantined delivery may have queued the alerts already; the
+            # release must not page anyone a second time for one event.
+            if released and self._has_alerts(cur, event_id):
+                alerts = ()
             for alert in alerts:
                 self._insert_alert(cur, alert, event_id)
             return RecordResult(
@@ -190,6 +195,12 @@ class SqlStore(Store):
         )
         row = cur.fetchone()
         return None if row is None else int(row[0])
+
+    def _has_alerts(self, cur: Cursor, event_id: int) -> bool:
+        cur.execute(
+            self._sql("SELECT 1 FROM outbox WHERE event_id = ? LIMIT 1"), (event_id,)
+        )
+        return cur.fetchone() is not None
 
     def _read_if(self, cur: Cursor, event: EventRecord) -> StreamState | None:
         return None if event.stream is None else self._read_stream(cur, event.stream)
@@ -324,12 +335,17 @@ class SqlStore(Store):
         with self._transaction() as cur:
             self._keep_sample(cur, reason, sample, received_at)
 
-    def record_refusal(
-        self, counter: str, reason: str, sample: bytes, received_at: float
+    def record_refusals(
+        self,
+        counts: Mapping[str, int],
+        samples: Mapping[str, bytes],
+        received_at: float,
     ) -> None:
         with self._transaction() as cur:
-            self._count(cur, counter, 1)
-            self._keep_sample(cur, reason, sample, received_at)
+            for name, by in counts.items():
+                self._count(cur, name, by)
+            for reason, sample in samples.items():
+                self._keep_sample(cur, reason, sample, received_at)
 
     def _count(self, cur: Cursor, name: str, by: int) -> None:
         cur.execute(

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from shared.errors import StoreError, StoreUnavailable
+from shared.errors import StoreError, StoreUnavailable, UnstorableValue
 from shared.state import StreamKey
 from shared.store.schema import SQLITE_MIGRATIONS
 from shared.store.sql import Cursor, SqlStore
@@ -94,7 +94,7 @@ class SqliteStore(SqlStore):
             cur.execute("COMMIT")
         except BaseException as exc:
             conn.rollback()
-            if isinstance(exc, sqlite3.Error):
+            if isinstance(exc, (sqlite3.Error, *_UNSTORABLE)):
                 raise _translate(exc) from None
             raise
 
@@ -106,8 +106,15 @@ class SqliteStore(SqlStore):
 #: Words in SQLite's messages that mean "try again later", not "this is wrong".
 _UNAVAILABLE = ("locked", "busy", "unable to open", "disk", "readonly")
 
+#: What binding a value SQLite cannot hold raises: an int past 64 bits, text
+#: with lone surrogates (which has no UTF-8 form), a string or blob too big.
+_UNSTORABLE = (OverflowError, UnicodeEncodeError, sqlite3.DataError)
 
-def _translate(exc: sqlite3.Error) -> StoreError:
+
+def _translate(exc: Exception) -> StoreError:
+    if isinstance(exc, _UNSTORABLE):
+        # Only the type: the message of an encoding error quotes the text.
+        return UnstorableValue(f"SQLite cannot store a value: {type(exc).__name__}")
     text = str(exc)
     if any(word in text for word in _UNAVAILABLE):
         return StoreUnavailable(f"SQLite store is unavailable: {text}")

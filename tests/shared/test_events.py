@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
@@ -26,6 +26,7 @@ from shared.events import (
     SnapshotEvent,
     StopEvent,
     UnknownEvent,
+    event_code,
     event_name,
     parse_event,
 )
@@ -476,6 +477,89 @@ def test_body_that_is_not_json_data_is_refused() -> None:
     assert "secret-bytes" not in message
 
 
+@pytest.mark.parametrize(
+    ("sample", "field", "value"),
+    [
+        ("push", "event_type", 2**31),
+        ("push", "event_type", -(2**31) - 1),
+        ("push", "event_type", "999999999999"),
+        ("stop", "errcode", 2**31),
+        ("stop", "errcode", -(2**31) - 1),
+        ("stop_sub_errcode", "sub_errcode", 2**40),
+        ("push", "event_time", 2**63),
+        ("push", "event_time", -1),
+        ("monitor", "event_time", 2**53 + 1),
+        ("record", "end_time", 10**30),
+        ("push_exception", "data_time", 2**64),
+        ("record_exception", "timestamp", -5),
+    ],
+    ids=repr,
+)
+def test_integer_outside_its_column_is_refused(
+    sample: str, field: str, value: object
+) -> None:
+    """Codes past 32 bits and times outside 0..2**53 are refused by name, as a
+    wrong type is, before they could fail at the store's integer columns."""
+    message = str(refusal({**load_event(sample), field: value}))
+
+    assert field in message
+    assert str(value) not in message
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("event_type", 2**31 - 1),
+        ("event_type", -(2**31)),
+        ("errcode", -(2**31)),
+        ("sub_errcode", 2**31 - 1),
+        ("event_time", 0),
+        ("event_time", 2**53),
+    ],
+)
+def test_integer_at_the_edge_of_its_range_is_accepted(field: str, value: int) -> None:
+    """The bounds themselves are inside the range."""
+    body = {**load_event("stop"), field: value}
+
+    assert parse_event(body).model_dump()[field] == value
+
+
+def test_nested_time_out_of_range_is_named_by_its_path() -> None:
+    """A 321 occurrence time past the range names its path."""
+    body = load_event("push_exception")
+    body["abnormal_event"][0]["detail"][1]["occur_time"] = 2**60
+    assert "abnormal_event.0.detail.1.occur_time" in str(refusal(body))
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        (1, 1),
+        ("321", 321),
+        (-7, -7),
+        (2**31 - 1, 2**31 - 1),
+        (2**31, None),
+        (10**30, None),
+        ("999999999999", None),
+        ("9" * 13, None),
+        (True, None),
+        (1.0, None),
+        (None, None),
+    ],
+    ids=repr,
+)
+def test_event_code_reads_what_dispatch_reads_within_range(
+    value: object, code: int | None
+) -> None:
+    """event_code gives the type a store column can hold, or None."""
+    assert event_code({"event_type": value}) == code
+
+
+def test_event_code_of_a_body_without_event_type_is_none() -> None:
+    """No event_type, no code."""
+    assert event_code({"stream_id": "s"}) is None
+
+
 def test_refusal_never_shows_the_sign_or_carries_the_validation_error() -> None:
     """The error hides the sign and keeps no link to pydantic's error."""
     body = {**load_event("push"), "errcode": "x"}
@@ -696,8 +780,14 @@ MUTATED_SAMPLES = st.builds(
 )
 
 
-@settings(max_examples=400, deadline=None, database=None)
+@settings(max_examples=400, deadline=None, database=None, derandomize=True)
 @given(ARBITRARY_BODIES | TYPED_BODIES | MUTATED_SAMPLES)
+@example({"event_type": 2**31})
+@example({"event_type": 10**30})
+@example({**load_event("push"), "event_time": 2**63})
+@example({**load_event("stop"), "errcode": 2**31})
+@example({**load_event("stop"), "sub_errcode": 2**40})
+@example({**load_event("monitor"), "event_time": -1})
 def test_arbitrary_json_never_raises_anything_but_payload_error(
     body: dict[str, Any],
 ) -> None:
@@ -711,4 +801,5 @@ def test_arbitrary_json_never_raises_anything_but_payload_error(
     key = event.stream_key()
     assert key is None or all(isinstance(part, str) for part in key)
     seconds = event.event_time_seconds()
-    assert seconds is None or isinstance(seconds, int)
+    assert seconds is None or 0 <= seconds <= 2**53
+    assert event_code(body) == event.event_type

@@ -128,6 +128,23 @@ def test_a_plain_body_is_taken_as_utf8() -> None:
     assert request.body == '{"msg":"断流"}'.encode()
 
 
+def test_undecodable_bytes_handed_over_as_surrogates_come_back() -> None:
+    """A byte outside UTF-8, passed on as U+DC80..U+DCFF, is that byte again."""
+    request = request_from_scf(event(body='{"a":"\udcff"}'), LIMIT)
+
+    assert request.body == b'{"a":"\xff"}'
+
+
+@pytest.mark.parametrize("body", ["\ud800", '{"a":"\udbff\udc80"}', "x\udfff"])
+def test_a_plain_body_with_lone_surrogates_is_not_utf8(body: str) -> None:
+    """Other lone surrogates have no bytes behind them: the body becomes bytes
+    that are not UTF-8, refused downstream as such, instead of an exception."""
+    request = request_from_scf(event(body=body), LIMIT)
+
+    with pytest.raises(UnicodeDecodeError):
+        request.body.decode("utf-8")
+
+
 def test_a_function_url_event_becomes_a_request() -> None:
     """The Function URL shape, without requestContext, is accepted too."""
     request = request_from_scf(FUNCTION_URL_EVENT, LIMIT)

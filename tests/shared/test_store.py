@@ -6,6 +6,7 @@ import random
 import sqlite3
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,10 +21,12 @@ from shared import (
     StoreUnavailable,
     StreamKey,
     Transition,
+    UnstorableValue,
     open_store,
 )
 from shared.store.sql import _COUNT_BY_STATUS, MAX_SAMPLES, SAMPLE_BYTES
 from shared.store.sqlite import SqliteStore
+from tests.conftest import pg_schema_url
 
 KEY = StreamKey("push.example.com", "live", "s1")
 
@@ -293,12 +296,127 @@ def test_expired_delivery_of_a_quarantined_event_is_a_duplicate(store: Store) ->
     assert store.event_count(EventStatus.QUARANTINED) == 1
 
 
-def test_refusal_is_counted_and_sampled_together(store: Store) -> None:
-    """One call counts a refused request and keeps its sample."""
-    store.record_refusal("verify.sign_mismatch", "sign_mismatch", b"{}", 1.0)
+def test_refusals_are_counted_and_sampled_together(store: Store) -> None:
+    """One call adds every count and keeps one sample per reason."""
+    store.count("verify.sign_mismatch")
 
-    assert store.counters() == {"verify.sign_mismatch": 1}
-    assert store.samples() == [("sign_mismatch", b"{}")]
+    store.record_refusals(
+        {"verify.sign_mismatch": 4, "verify.sign_missing": 1},
+        {"sign_mismatch": b"{}", "sign_missing": b"[]"},
+        1.0,
+    )
+
+    assert store.counters() == {"verify.sign_mismatch": 5, "verify.sign_missing": 1}
+    assert sorted(store.samples()) == [
+        ("sign_mismatch", b"{}"),
+        ("sign_missing", b"[]"),
+    ]
+
+
+def test_sqlite_store_runs_in_wal_mode(tmp_path: Path) -> None:
+    """The SQLite file is in WAL mode, so readers never wait for the writer."""
+    store = SqliteStore(str(tmp_path / "wal.sqlite3"))
+    store.migrate()
+    store.close()
+
+    conn = sqlite3.connect(store.path)
+    try:
+        [mode] = conn.execute("PRAGMA journal_mode").fetchone()
+    finally:
+        conn.close()
+
+    assert mode == "wal"
+
+
+def test_a_failed_alert_undoes_the_event_and_the_state(store: Store) -> None:
+    """An alert the outbox refuses (a NOT NULL column left empty) rolls back
+    the whole transaction: no event, no stream state, no alert."""
+    untitled: str = None  # type: ignore[assignment]
+    broken = Alert("fp", "abnormal_stop", "error", untitled, {}, KEY, 5.0)
+
+    with pytest.raises(StoreError) as caught:
+        store.record_event(
+            record("a"), Transition("stop", "1", 100, errcode=18), [broken]
+        )
+
+    assert not isinstance(caught.value, StoreUnavailable)
+    assert store.event_count() == 0
+    assert store.streams() == []
+    assert store.pending_alerts() == []
+
+
+def test_an_alert_that_is_not_json_undoes_the_event(store: Store) -> None:
+    """A failure that is not the database's (a detail JSON cannot encode)
+    propagates as it is, and the event and state are rolled back too."""
+    broken = Alert("fp", "abnormal_stop", "error", "t", {"x": object()}, KEY, 5.0)
+
+    with pytest.raises(TypeError):
+        store.record_event(record("a"), Transition("push", "1", 100), [broken])
+
+    assert store.event_count() == 0
+    assert store.streams() == []
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"event_time": 2**63},
+        {"stream": StreamKey("push.example.com", "live", "s\ud800")},
+        {"dedup_key": "\udfff"},
+    ],
+    ids=["int-past-64-bits", "lone-surrogate-stream", "lone-surrogate-key"],
+)
+def test_a_value_no_engine_can_hold_is_unstorable(
+    store: Store, changes: dict[str, object]
+) -> None:
+    """A value the database cannot take raises UnstorableValue, which says the
+    value is the problem (no retry helps), and writes nothing."""
+    event = replace(record("a"), **changes)  # type: ignore[arg-type]
+
+    with pytest.raises(UnstorableValue) as caught:
+        store.record_event(event, Transition("push", "1", 100))
+
+    assert "\ud800" not in str(caught.value)
+    assert store.event_count() == 0
+    assert store.streams() == []
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"event_type": 2**31}, {"stream": StreamKey("d", "live", "s\x00")}],
+    ids=["int-past-32-bits", "nul-in-text"],
+)
+def test_postgres_refuses_what_its_columns_cannot_hold(
+    changes: dict[str, object],
+) -> None:
+    """PostgreSQL's own refusals (an INTEGER out of range, NUL in TEXT) are
+    DataErrors, raised as UnstorableValue rather than a generic store error."""
+    for url in pg_schema_url():
+        store = open_store(url)
+        store.migrate()
+        event = replace(record("a"), **changes)  # type: ignore[arg-type]
+
+        with pytest.raises(UnstorableValue):
+            store.record_event(event, Transition("push", "1", 100))
+
+        assert store.event_count() == 0
+        store.close()
+
+
+def test_releasing_a_quarantined_event_queues_no_second_alert(store: Store) -> None:
+    """Alerts queued with the quarantined copy are not queued again when a
+    fresh copy releases the event; a release of an event without alerts
+    queues the fresh copy's."""
+    alert = Alert("fp", "abnormal_stop", "error", "t", {"late": True}, KEY, 5.0)
+    fresh = Alert("fp2", "abnormal_stop", "error", "t", {"late": False}, KEY, 6.0)
+    store.record_event(record("q", status=EventStatus.QUARANTINED), None, [alert])
+    store.record_event(record("r", status=EventStatus.QUARANTINED))
+
+    first = store.record_event(record("q"), Transition("push", "1", 100), [fresh])
+    second = store.record_event(record("r"), None, [fresh])
+
+    assert (first.duplicate, first.alerts, second.alerts) == (False, 0, 1)
+    assert store.pending_alerts() == [alert, fresh]
 
 
 def test_held_events_are_counted_through_their_index(tmp_path: Path) -> None:

@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
 from shared import (
+    Alert,
+    EventRecord,
     EventStatus,
     Store,
-    StoreError,
+    StoredEvent,
     StreamKey,
-    configure_logging,
-    load_settings,
+    StreamState,
+    Transition,
+    open_store,
 )
 from shared.store.sqlite import SqliteStore
-from tests.functions.callback.conftest import KEY, NEW_KEY, Callback, signed
+from tests.fixtures.loader import load_event
+from tests.functions.callback.conftest import (
+    KEY,
+    NEW_KEY,
+    Callback,
+    Clock,
+    signed,
+)
 
 STREAM = StreamKey("push.example.com", "live", "room_42")
 
@@ -72,13 +84,22 @@ def test_raw_body_is_kept_exactly(callback: Callback, reader: Store) -> None:
     assert reader.events()[0].record.body == raw
 
 
-def test_repeated_delivery_is_recorded_once(callback: Callback, reader: Store) -> None:
-    """A retry, even re-signed with a new t, leaves one row."""
-    callback.http(signed(push()))
-    callback.apigw(signed(push(), t=2_000_000_000 - 86_400 * 10_000))
-    callback.http(signed(push()))
+@pytest.mark.parametrize(
+    ("name", "key_prefix"),
+    [("push", "1:push.example.com/live/room_42:"), ("push_exception", "321:sha256:")],
+)
+def test_retry_signed_again_later_is_recorded_once(
+    callback: Callback, reader: Store, door: str, name: str, key_prefix: str
+) -> None:
+    """A retry re-signed with a later t leaves one row, whether the event is
+    keyed by its session (push) or by the hash of its body (321)."""
+    callback.deliver(door, signed(load_event(name)))
+    callback.deliver(door, signed(load_event(name), later=60))
+    callback.deliver(door, signed(load_event(name), later=120))
 
-    assert reader.event_count() == 1
+    [stored] = reader.events()
+    assert stored.record.status is EventStatus.APPLIED
+    assert stored.record.dedup_key.startswith(key_prefix)
 
 
 def test_stop_before_its_push_leaves_the_stream_offline(
@@ -142,10 +163,11 @@ def test_expired_event_is_quarantined_not_applied(
     ],
 )
 def test_bad_signature_is_refused_and_counted(
-    callback: Callback, reader: Store, body: dict[str, Any], code: str
+    callback: Callback, reader: Store, door: str, body: dict[str, Any], code: str
 ) -> None:
-    """Missing, malformed or wrong signatures get 401 with their own code."""
-    answer = callback.http(body)
+    """Missing, malformed or wrong signatures get 401 with their own code,
+    through every door."""
+    answer = callback.deliver(door, body)
 
     assert answer.status == 401
     assert answer.json["code"] == code
@@ -153,16 +175,58 @@ def test_bad_signature_is_refused_and_counted(
     assert reader.counters() == {f"verify.{code}": 1}
 
 
-def test_refused_sample_holds_no_sign(callback: Callback, reader: Store) -> None:
+def test_refused_sample_holds_neither_t_nor_sign(
+    callback: Callback, reader: Store
+) -> None:
     """The diagnostic sample of a refused body drops t and sign."""
     body = signed(push(), key="wrong")
 
-    callback.http(body)
+    callback.apigw(body)
 
     [(reason, sample)] = reader.samples()
+    kept = json.loads(sample)
     assert reason == "sign_mismatch"
+    assert "t" not in kept
+    assert "sign" not in kept
     assert body["sign"].encode() not in sample
-    assert b"room_42" in sample
+    assert str(body["t"]).encode() not in sample
+    assert kept["stream_id"] == "room_42"
+
+
+def test_a_burst_of_forged_requests_is_written_once(
+    callback: Callback, reader: Store, door: str
+) -> None:
+    """Every forged request gets its 401, but only the first of a burst reaches
+    the store; the others wait in memory for the next write."""
+    answers = [callback.deliver(door, signed(push(), key="wrong")) for _ in range(20)]
+
+    assert {answer.status for answer in answers} == {401}
+    assert reader.counters() == {"verify.sign_mismatch": 1}
+    assert len(reader.samples()) == 1
+
+
+def test_refusals_are_written_when_the_next_write_is_due(
+    callback: Callback, store_url: str, reader: Store
+) -> None:
+    """Refusals counted between two writes are added at the first request after
+    the interval, with one sample per reason; nothing is counted twice."""
+    clock = Clock()
+    app = callback.app(open_store(store_url), clock)
+    for body in [signed(push(), key="wrong")] * 3 + [{**push(), "t": 1}] * 2:
+        assert callback.served(app, body).status == 401
+    assert reader.counters() == {"verify.sign_mismatch": 1}
+
+    clock.now += callback.scf.REFUSAL_FLUSH_SECONDS
+    assert callback.served(app, signed(push())).status == 200
+    clock.now += callback.scf.REFUSAL_FLUSH_SECONDS
+    assert callback.served(app, signed(push("101"))).status == 200
+
+    assert reader.counters() == {"verify.sign_mismatch": 3, "verify.sign_missing": 2}
+    assert sorted(reason for reason, _ in reader.samples()) == [
+        "sign_mismatch",
+        "sign_mismatch",
+        "sign_missing",
+    ]
 
 
 def test_far_future_t_is_refused(callback: Callback) -> None:
@@ -202,6 +266,61 @@ def test_log_line_has_the_facts_and_no_secret(
     assert KEY not in out
 
 
+def test_base64_api_gateway_event_is_stored_exactly(
+    callback: Callback, reader: Store
+) -> None:
+    """A base64-encoded API Gateway body is decoded, applied and kept byte for
+    byte as Tencent sent it."""
+    raw = json.dumps(signed(push()), indent=2, ensure_ascii=False).encode()
+
+    answer = callback.apigw(raw, b64=True)
+
+    assert (answer.status, answer.json) == (200, {"code": 0})
+    assert reader.events()[0].record.body == raw
+    state = reader.stream(STREAM)
+    assert state is not None
+    assert state.state == "live"
+
+
+def nested(depth: int) -> bytes:
+    """A signed unknown event whose body nests ``depth`` levels, itself included.
+
+    Written out as bytes: json.dumps would itself recurse once per level.
+    """
+    head = json.dumps(signed({"event_type": 999}))[:-1]
+    inner = b"[" * (depth - 1) + b"]" * (depth - 1)
+    return head.encode() + b', "x": ' + inner + b"}"
+
+
+@pytest.mark.parametrize("door", ["http", "apigw"])
+def test_a_body_nested_deeper_than_the_limit_is_refused(
+    callback: Callback, reader: Store, door: str
+) -> None:
+    """An authentic body nesting far deeper than any event, though within what
+    the JSON decoder takes, is refused with 400 before anything else sees it."""
+    deliver = callback.http if door == "http" else callback.apigw
+
+    answer = deliver(nested(500))
+
+    assert (answer.status, answer.json["code"]) == (400, "body_too_deep")
+    assert reader.event_count() == 0
+
+
+def test_a_body_at_the_nesting_limit_is_kept(callback: Callback, reader: Store) -> None:
+    """Nesting up to the limit is accepted, and so is a body holding many
+    more brackets side by side; one level more is refused."""
+    limit = callback.scf.MAX_DEPTH
+    wide = signed({"event_type": 999, "x": [[{}] for _ in range(limit)]})
+
+    at_limit = callback.http(nested(limit))
+    side_by_side = callback.http(wide)
+    beyond = callback.http(nested(limit + 1))
+
+    assert (at_limit.status, side_by_side.status) == (200, 200)
+    assert (beyond.status, beyond.json["code"]) == (400, "body_too_deep")
+    assert reader.event_count() == 2
+
+
 @pytest.mark.parametrize(
     ("raw", "status", "code"),
     [
@@ -226,6 +345,73 @@ def test_get_is_not_allowed(callback: Callback) -> None:
     answer = callback.http(b"", method="GET")
 
     assert (answer.status, answer.json["code"]) == (405, "method_not_allowed")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "event_type", "stored_type"),
+    [
+        ("event_type", 2**31, 2**31, None),
+        ("event_type", 10**30, 10**30, None),
+        ("event_time", 2**63, 1, 1),
+        ("errcode", 2**31, 0, 0),
+        ("sub_errcode", 2**40, 0, 0),
+        ("event_time", -1, 0, 0),
+    ],
+)
+def test_integer_out_of_range_is_kept_as_invalid(
+    callback: Callback,
+    reader: Store,
+    door: str,
+    field: str,
+    value: int,
+    event_type: int,
+    stored_type: int | None,
+) -> None:
+    """An authentic event whose code or time could not fit its column is stored
+    as invalid and answered 400 naming the field, never a 5xx retried forever."""
+    body = signed({**stop(), "event_type": event_type, field: value})
+
+    answer = callback.deliver(door, body)
+
+    assert (answer.status, answer.json["code"]) == (400, "bad_payload")
+    assert field in answer.json["message"]
+    assert str(value) not in answer.json["message"]
+    [stored] = reader.events()
+    assert stored.record.status is EventStatus.INVALID
+    assert stored.record.event_type == stored_type
+    assert reader.stream(STREAM) is None
+
+
+def test_text_no_database_can_hold_is_kept_as_invalid(
+    callback: Callback, reader: Store, door: str
+) -> None:
+    """A stream name with a lone surrogate (valid JSON, no UTF-8 form) passes
+    the model but not the database: kept as invalid, answered 400."""
+    body = signed({**push(), "stream_id": "room_\ud800"})
+
+    answer = callback.deliver(door, body)
+
+    assert (answer.status, answer.json["code"]) == (400, "unstorable_value")
+    [stored] = reader.events()
+    assert stored.record.status is EventStatus.INVALID
+    assert stored.record.event_type == 1
+    assert reader.streams() == []
+
+
+def test_text_with_nul_is_kept_as_invalid_on_postgres(pg_callback: Callback) -> None:
+    """PostgreSQL refuses NUL in text with a DataError; the event is kept as
+    invalid and answered 400 rather than 503, which Tencent would retry."""
+    body = signed({**stop(errcode=18), "stream_id": "room\u000042"})
+
+    answer = pg_callback.apigw(body)
+    again = pg_callback.http(signed(body, later=60))
+
+    assert (answer.status, answer.json["code"]) == (400, "unstorable_value")
+    assert again.status == 400
+    reader = open_store(pg_callback.store_url)
+    assert reader.event_count(EventStatus.INVALID) == 1
+    assert reader.pending_alerts() == []
+    reader.close()
 
 
 def test_event_with_a_wrong_field_type_is_kept_and_refused(
@@ -272,16 +458,45 @@ def test_normal_stop_queues_no_alert(callback: Callback, reader: Store) -> None:
     assert reader.pending_alerts() == []
 
 
-def test_expired_abnormal_stop_queues_no_alert(
+def test_expired_abnormal_stop_queues_a_late_alert(
     callback: Callback, reader: Store
 ) -> None:
-    """Quarantined events wait for confirmation before anyone is paged."""
-    body = stop(errcode=18)
-    body["sub_errcode"] = 503
+    """An authentic push-auth failure that arrives expired still pages someone,
+    marked late, though it leaves the stream's state to the poller."""
+    body = {**stop(errcode=18), "sub_errcode": 503}
+
+    answer = callback.http(signed(body, t=1_000_000_000))
+
+    assert answer.status == 200
+    [alert] = reader.pending_alerts()
+    assert (alert.kind, alert.detail["late"]) == ("abnormal_stop", True)
+    assert reader.stream(STREAM) is None
+
+
+def test_fresh_delivery_of_a_quarantined_stop_pages_no_one_again(
+    callback: Callback, reader: Store
+) -> None:
+    """The late copy queued the alert; the fresh copy releases the event and
+    applies it, but queues no second alert for the same stop."""
+    body = {**stop(errcode=18), "sub_errcode": 503}
 
     callback.http(signed(body, t=1_000_000_000))
+    callback.apigw(signed(body))
+
+    [alert] = reader.pending_alerts()
+    assert alert.detail["late"] is True
+    assert reader.event_count(EventStatus.APPLIED) == 1
+    state = reader.stream(STREAM)
+    assert state is not None
+    assert state.state == "offline"
+
+
+def test_expired_normal_stop_queues_no_alert(callback: Callback, reader: Store) -> None:
+    """A late stop of a publisher that simply closed its stream is no alert."""
+    callback.http(signed(stop(errcode=1), t=1_000_000_000))
 
     assert reader.pending_alerts() == []
+    assert reader.event_count(EventStatus.QUARANTINED) == 1
 
 
 @pytest.mark.parametrize(
@@ -304,42 +519,127 @@ def test_malformed_trigger_event_is_400_with_a_log_line(
     assert line["outcome"] == "bad_trigger_event"
 
 
-class BrokenStore(SqliteStore):
-    """A store whose writes fail with the error it was given."""
+class FailingStore(Store):
+    """A store whose every operation fails with an error no engine raises.
 
-    error: Exception = RuntimeError("disk on fire: secret payload")
+    No real part reaches the handler's last resort (an exception outside the
+    package's tree), so this store stands in at the outer boundary.
+    """
 
-    def record_event(self, *args: Any, **kwargs: Any) -> Any:
-        raise self.error
+    def _fail(self) -> NoReturn:
+        raise RuntimeError("disk on fire: secret payload")
+
+    def migrate(self) -> int:
+        self._fail()
+
+    def record_event(
+        self,
+        event: EventRecord,
+        change: Transition | None = None,
+        alerts: Sequence[Alert] = (),
+    ) -> Any:
+        self._fail()
+
+    def stream(self, key: StreamKey) -> StreamState | None:
+        self._fail()
+
+    def streams(self) -> list[StreamState]:
+        self._fail()
+
+    def events(self, limit: int = 100) -> list[StoredEvent]:
+        self._fail()
+
+    def event_count(self, status: EventStatus | None = None) -> int:
+        self._fail()
+
+    def pending_alerts(self) -> list[Alert]:
+        self._fail()
+
+    def count(self, name: str, by: int = 1) -> None:
+        self._fail()
+
+    def counters(self) -> dict[str, int]:
+        self._fail()
+
+    def keep_sample(self, reason: str, sample: bytes, received_at: float) -> None:
+        self._fail()
+
+    def record_refusals(
+        self,
+        counts: Mapping[str, int],
+        samples: Mapping[str, bytes],
+        received_at: float,
+    ) -> None:
+        self._fail()
+
+    def samples(self) -> list[tuple[str, bytes]]:
+        self._fail()
+
+    def close(self) -> None:
+        return
 
 
-@pytest.mark.parametrize(
-    ("error", "status", "code", "logged"),
-    [
-        (RuntimeError("disk: secret payload"), 500, "internal_error", "RuntimeError"),
-        (StoreError("constraint: secret payload"), 503, "store_error", "store_error"),
-    ],
-)
-def test_failure_below_the_handler_is_answered_without_details(
-    callback: Callback,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    error: Exception,
-    status: int,
-    code: str,
-    logged: str,
+def test_unexpected_failure_is_a_500_logged_by_type_only(
+    callback: Callback, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A bug (500) or a store failure (503) is answered and logged by kind only."""
-    store = BrokenStore(str(tmp_path / "broken.sqlite3"))
-    store.error = error
-    store.migrate()
-    # The app is handed in ready-made, so do what building it would have done.
-    configure_logging()
-    callback.scf._app = callback.scf.CallbackApp(load_settings(), store)
+    """An error outside the package's tree is answered 500 (Tencent retries)
+    and logged by its type; its message reaches neither the log nor the answer.
+    """
+    answer = callback.served(callback.app(FailingStore()), signed(push()))
 
-    answer = callback.apigw(signed(push()))
-
-    assert (answer.status, answer.json["code"]) == (status, code)
+    assert (answer.status, answer.json["code"]) == (500, "internal_error")
     line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert line["error"] == logged
+    assert (line["outcome"], line["error"]) == ("internal_error", "RuntimeError")
     assert "secret payload" not in json.dumps(line) + answer.text
+
+
+def test_a_store_with_a_foreign_schema_is_a_503(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A database claiming our schema version but holding other tables fails
+    with store_error: 503, so Tencent retries once a person has fixed it; the
+    driver's message reaches neither the log nor the answer."""
+    path = tmp_path / "foreign.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(
+            "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+            "INSERT INTO schema_version VALUES (1);"
+            "CREATE TABLE events (id INTEGER PRIMARY KEY, secret_payload TEXT);"
+        )
+    conn.close()
+    monkeypatch.setenv("LIVE_CALLBACK_KEYS", KEY)
+    monkeypatch.setenv("LIVE_STORE_URL", f"sqlite:///{path}")
+
+    answer = Callback(f"sqlite:///{path}").http(signed(push()))
+
+    assert (answer.status, answer.json["code"]) == (503, "store_error")
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (line["outcome"], line["error"]) == ("error", "store_error")
+    assert "column" not in json.dumps(line) + answer.text
+
+
+def test_a_sqlite_store_locked_elsewhere_is_a_503_and_the_retry_lands(
+    callback: Callback, tmp_path: Path
+) -> None:
+    """Another connection holding the write lock past the busy timeout makes
+    the callback answer 503 store_unavailable; once it lets go, the retry lands.
+    """
+    store = SqliteStore(str(tmp_path / "locked.sqlite3"), busy_timeout=0.05)
+    store.migrate()
+    app = callback.app(store)
+    holder = sqlite3.connect(store.path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+
+    try:
+        during = callback.served(app, signed(push()))
+    finally:
+        holder.rollback()
+        holder.close()
+    after = callback.served(app, signed(push()))
+
+    assert (during.status, during.json["code"]) == (503, "store_unavailable")
+    assert after.status == 200
+    assert store.event_count() == 1
+    store.close()

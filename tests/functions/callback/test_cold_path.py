@@ -52,3 +52,39 @@ def test_scf_path_loads_no_heavy_library(tmp_path: Path) -> None:
     assert result["status"] == 200
     heavy = {"requests", "flask", "werkzeug", "psycopg", "tencentcloud", "urllib3"}
     assert heavy.isdisjoint(result["modules"])
+
+
+_FIRST_EVENT = """
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("index", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+answer = module.main_handler(json.loads(sys.argv[2]), None)
+print(json.dumps({"status": answer["statusCode"]}))
+"""
+
+
+def test_a_malformed_first_trigger_event_is_logged_as_the_cold_start(
+    tmp_path: Path,
+) -> None:
+    """The first thing a fresh instance receives being no HTTP event still gives
+    its log line, and that line is the one marked as the cold start."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "LIVE_CALLBACK_KEYS": KEY,
+        "LIVE_STORE_URL": f"sqlite:///{tmp_path / 'cold.sqlite3'}",
+    }
+    event = json.dumps({"httpMethod": "POST", "body": "!!", "isBase64Encoded": True})
+
+    out = subprocess.run(
+        [sys.executable, "-c", _FIRST_EVENT, str(MAIN), event],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line, result = (json.loads(text) for text in out.strip().splitlines())
+
+    assert result == {"status": 400}
+    assert (line["outcome"], line["cold_start"]) == ("bad_trigger_event", True)

@@ -14,7 +14,13 @@ from werkzeug.serving import make_server
 
 from shared import Store, open_store
 from tests.conftest import pg_schema_url
-from tests.functions.callback.conftest import KEY, ff_app, signed
+from tests.functions.callback.conftest import (
+    KEY,
+    Callback,
+    Clock,
+    ff_app,
+    signed,
+)
 from tests.functions.callback.test_callback import push
 
 
@@ -173,6 +179,52 @@ def test_store_down_at_start_answers_503(
 
     assert (during.status_code, after.status_code) == (503, 200)
     assert reader.event_count() == 1
+
+
+def test_forged_requests_get_401_while_the_store_is_down(
+    outage: tuple[Proxy, str, Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refusing a forged request needs no store: with the database away it is
+    still 401, in a warm process and in one that started during the outage."""
+    proxy, url, reader = outage
+    monkeypatch.setenv("LIVE_CALLBACK_KEYS", KEY)
+    monkeypatch.setenv("LIVE_STORE_URL", url)
+    warm = ff_app().test_client()
+    assert warm.post("/", json=signed(push())).status_code == 200
+    forged = signed(push(), key="wrong")
+
+    proxy.down()
+    cold = ff_app().test_client()
+    answers = [client.post("/", json=forged) for client in (warm, cold, warm)]
+    proxy.up()
+
+    assert [answer.status_code for answer in answers] == [401] * 3
+    assert {answer.get_json()["code"] for answer in answers} == {"sign_mismatch"}
+    assert reader.counters() == {}
+
+
+def test_refusals_counted_during_an_outage_are_written_after_it(
+    outage: tuple[Proxy, str, Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write of the counts that fails keeps them for the next write, which
+    lands once the database is back and the interval has passed."""
+    proxy, url, reader = outage
+    monkeypatch.setenv("LIVE_CALLBACK_KEYS", KEY)
+    monkeypatch.setenv("LIVE_STORE_URL", url)
+    callback, clock = Callback(url), Clock()
+    app = callback.app(open_store(url), clock)
+    assert callback.served(app, signed(push())).status == 200
+
+    proxy.down()
+    refused = [callback.served(app, signed(push(), key="wrong")) for _ in range(2)]
+    proxy.up()
+    clock.now += callback.scf.REFUSAL_FLUSH_SECONDS
+    after = callback.served(app, signed(push("2", 200)))
+
+    assert [answer.status for answer in refused] == [401, 401]
+    assert after.status == 200
+    assert reader.counters() == {"verify.sign_mismatch": 2}
+    assert [reason for reason, _ in reader.samples()] == ["sign_mismatch"]
 
 
 def test_missing_key_fails_closed(
