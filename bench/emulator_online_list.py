@@ -8,12 +8,16 @@ keep-alive connection. Every request is signed afresh the way Tencent's SDK
 signs it (JSON body, TC3-HMAC-SHA256 with the key derived per request); none
 is prepared in advance.
 
-Two phases run with the same clients: pages of 100 entries, then the smallest
-API 3.0 answer (DescribeLiveStreamState) as the baseline. The figures are
-requests per second, p50 and p99 latency, and the ratio of page throughput to
-baseline throughput. Targets: at least 500 pages per second on a two-core
-machine, and a ratio of at least 0.5 (a page of 100 costs at most twice the
-smallest request).
+Before any timing, one client pages through the whole list and checks it:
+every page holds the expected entries (100 a page), every answer says
+TotalNum 20,000, no stream appears on two pages and none is missing. Then two
+phases run with the same clients: pages of 100 entries, then the smallest
+API 3.0 answer (DescribeLiveStreamState) as the baseline; an answer that is an
+error, or a page with the wrong count or total, counts as an error. The
+figures are requests per second, p50 and p99 latency, and the ratio of page
+throughput to baseline throughput. Targets: at least 500 pages per second on
+a two-core machine with every page checked and no errors, and a ratio of at
+least 0.5 (a page of 100 costs at most twice the smallest request).
 
 Run: ``python -m bench emulator_online_list`` (defaults), or
 ``python -m bench.emulator_online_list --requests 3000 --threads 3``.
@@ -26,6 +30,7 @@ import hashlib
 import hmac
 import http.client
 import json
+import math
 import multiprocessing
 import statistics
 import sys
@@ -49,6 +54,7 @@ TARGET_RATIO = 0.5
 _SECRET_ID = "AKIDbenchmarkONLINE01"
 _SECRET_KEY = "benchmark-secret-key"
 _DOMAIN = "push.example.com"
+_ONLINE = "DescribeLiveStreamOnlineList"
 #: High enough that the emulator's rate limits never interfere.
 _NO_LIMIT = 10**9
 
@@ -97,14 +103,16 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     port, stop = _start_server(options)
     try:
-        pages = _run_phase(port, options, _page_body(options))
-        baseline = _run_phase(port, options, _state_body)
+        problems = _check_pages(port, options)
+        pages = _run_phase(port, options, _page_body(options), _page_check(options))
+        baseline = _run_phase(port, options, _state_body, _state_check)
     finally:
         stop()
 
+    _print_check(options, problems)
     _print_phase("OnlineList page", pages)
     _print_phase("State baseline", baseline)
-    _verdict(pages, baseline)
+    _verdict(pages, baseline, problems)
 
 
 def _parse(argv: Sequence[str] | None) -> _Options:
@@ -131,10 +139,14 @@ def _parse(argv: Sequence[str] | None) -> _Options:
 # Server -----------------------------------------------------------------------
 
 
+def _names(streams: int) -> list[str]:
+    return [f"room_{index:05d}" for index in range(streams)]
+
+
 def _build(streams: int) -> tuple[World, Api3]:
     world = World(push_domain=_DOMAIN)
-    for index in range(streams):
-        world.push(f"room_{index:05d}")
+    for name in _names(streams):
+        world.push(name)
     limits = dict.fromkeys(ACTIONS, _NO_LIMIT)
     return world, Api3(world, {_SECRET_ID: _SECRET_KEY}, qps_limits=limits)
 
@@ -169,16 +181,28 @@ def _serve_child(conn: Connection, streams: int) -> None:
 # Clients ----------------------------------------------------------------------
 
 _Body = Callable[[int], tuple[str, dict[str, Any]]]
+_Check = Callable[[dict[str, Any]], bool]
 
 
 def _page_body(options: _Options) -> _Body:
+    # Only full pages are asked for, so every answer holds page_size entries.
     pages = max(1, options.streams // options.page_size)
 
     def body(number: int) -> tuple[str, dict[str, Any]]:
         fields = {"PageNum": number % pages + 1, "PageSize": options.page_size}
-        return "DescribeLiveStreamOnlineList", fields
+        return _ONLINE, fields
 
     return body
+
+
+def _page_check(options: _Options) -> _Check:
+    expected = min(options.page_size, options.streams)
+
+    def good(answer: dict[str, Any]) -> bool:
+        entries = answer.get("OnlineInfo", [])
+        return answer.get("TotalNum") == options.streams and len(entries) == expected
+
+    return good
 
 
 def _state_body(number: int) -> tuple[str, dict[str, Any]]:
@@ -186,9 +210,43 @@ def _state_body(number: int) -> tuple[str, dict[str, Any]]:
     return "DescribeLiveStreamState", fields
 
 
-def _run_phase(port: int, options: _Options, body: _Body) -> _Phase:
+def _state_check(answer: dict[str, Any]) -> bool:
+    return answer.get("StreamState") == "active"
+
+
+def _check_pages(port: int, options: _Options) -> list[str]:
+    """Page through the whole list once, untimed; say what is wrong with it."""
+    client = _Client(port)
+    pages = math.ceil(options.streams / options.page_size)
+    problems: list[str] = []
+    seen: list[str] = []
+    for number in range(1, pages + 1):
+        fields = {"PageNum": number, "PageSize": options.page_size}
+        answer = client.call(_ONLINE, fields)
+        names = [info["StreamName"] for info in answer.get("OnlineInfo", [])]
+        expected = min(options.page_size, options.streams - len(seen))
+        if len(names) != expected or answer.get("TotalNum") != options.streams:
+            problems.append(
+                f"page {number}: {len(names)} entries (expected {expected}), "
+                f"TotalNum {answer.get('TotalNum')} (expected {options.streams})"
+            )
+        seen.extend(names)
+    client.close()
+
+    repeated = len(seen) - len(set(seen))
+    if repeated:
+        problems.append(f"{repeated} entries repeat a stream of another page")
+    missing = len(set(_names(options.streams)) - set(seen))
+    if missing:
+        problems.append(f"{missing} live streams appear on no page")
+    return problems
+
+
+def _run_phase(port: int, options: _Options, body: _Body, check: _Check) -> _Phase:
     # One untimed request first: it builds the server's cached list.
-    _Client(port).call(*body(0))
+    warm = _Client(port)
+    warm.call(*body(0))
+    warm.close()
 
     share = options.requests // options.threads
     deadline = time.perf_counter() + options.seconds
@@ -196,7 +254,7 @@ def _run_phase(port: int, options: _Options, body: _Body) -> _Phase:
     lock = threading.Lock()
 
     def work() -> None:
-        outcome = _Client(port).hammer(body, share, deadline)
+        outcome = _Client(port).hammer(body, check, share, deadline)
         with lock:
             results.append(outcome)
 
@@ -221,9 +279,13 @@ class _Client:
         self._conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
     def hammer(
-        self, body: _Body, count: int, deadline: float
+        self, body: _Body, check: _Check, count: int, deadline: float
     ) -> tuple[list[float], int]:
-        """Send up to ``count`` requests before ``deadline``; time each one."""
+        """Send up to ``count`` requests before ``deadline``; time each one.
+
+        Returns:
+            The latencies, and how many answers failed ``check``.
+        """
         latencies: list[float] = []
         errors = 0
         for number in range(count):
@@ -232,9 +294,13 @@ class _Client:
             started = time.perf_counter()
             answer = self.call(*body(number))
             latencies.append(time.perf_counter() - started)
-            errors += "Error" in answer
-        self._conn.close()
+            errors += not check(answer)
+        self.close()
         return latencies, errors
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
 
     def call(self, action: str, fields: dict[str, Any]) -> dict[str, Any]:
         """Sign and send one request; return its ``Response`` object."""
@@ -278,6 +344,15 @@ def _sign(host: str, action: str, payload: str, timestamp: int) -> dict[str, str
 # Report -----------------------------------------------------------------------
 
 
+def _print_check(options: _Options, problems: list[str]) -> None:
+    pages = math.ceil(options.streams / options.page_size)
+    verdict = "all as expected" if not problems else "; ".join(problems[:5])
+    print(
+        f"list check: {pages} pages of {options.page_size}, TotalNum "
+        f"{options.streams:,}, every stream once: {verdict}"
+    )
+
+
 def _print_phase(name: str, phase: _Phase) -> None:
     print(
         f"{name:<16} {phase.requests:>6} requests in {phase.elapsed:6.2f} s  "
@@ -286,15 +361,15 @@ def _print_phase(name: str, phase: _Phase) -> None:
     )
 
 
-def _verdict(pages: _Phase, baseline: _Phase) -> None:
+def _verdict(pages: _Phase, baseline: _Phase, problems: list[str]) -> None:
     ratio = pages.rate / baseline.rate
-    fast = pages.rate >= TARGET_RPS and pages.errors == 0
+    fast = pages.rate >= TARGET_RPS and pages.errors == 0 and not problems
     close = ratio >= TARGET_RATIO
     print(
         f"page/baseline throughput ratio {ratio:.2f} (target: at least "
         f"{TARGET_RATIO}): {'within target' if close else 'UNDER TARGET'}; "
-        f"pages {pages.rate:.0f}/s (target: at least {TARGET_RPS}/s, no errors): "
-        f"{'within target' if fast else 'UNDER TARGET'}; "
+        f"pages {pages.rate:.0f}/s (target: at least {TARGET_RPS}/s, every page "
+        f"checked, no errors): {'within target' if fast else 'UNDER TARGET'}; "
         f"median latency {statistics.median(pages.latencies) * 1000:.2f} ms"
     )
 

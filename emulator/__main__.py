@@ -25,15 +25,15 @@ from urllib.parse import SplitResult, urlsplit
 
 from emulator import config, server
 from emulator.config import Settings
-from emulator.sender import CURRENT_POLICY, Faults, RetryPolicy, send_one
+from emulator.sender import CURRENT_POLICY, POLICIES, Faults, RetryPolicy, send_one
 
 if TYPE_CHECKING:
     from emulator.tls import TlsFiles
 
 __all__ = ["main"]
 
-#: Seconds between callback retries under ``--fast`` (snapshots wait twice as
-#: long, as under Tencent's own policy).
+#: Seconds between callback retries under ``--fast``; snapshots keep the
+#: ratio of the chosen policy (twice as long under Tencent's current one).
 FAST_INTERVAL = 0.1
 
 #: Seconds a callback attempt may take under ``--fast``.
@@ -76,9 +76,10 @@ def _serve(args: argparse.Namespace) -> int:
         settings,
         seed=args.seed,
         callback_url=args.callback_url,
-        policy=_policy(args.fast),
+        policy=_policy(POLICIES[args.retry_policy], args.fast),
         faults=Faults.parse(args.faults),
         legacy_rate_limit=args.legacy_rate_limit,
+        qps_limits=dict(args.qps),
     )
     tls = _tls(args.tls_dir, args.host)
 
@@ -99,15 +100,24 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _policy(fast: bool) -> RetryPolicy:
+def _policy(policy: RetryPolicy, fast: bool) -> RetryPolicy:
     if not fast:
-        return CURRENT_POLICY
+        return policy
+    scale = FAST_INTERVAL / policy.interval
     return replace(
-        CURRENT_POLICY,
+        policy,
         interval=FAST_INTERVAL,
-        snapshot_interval=2 * FAST_INTERVAL,
+        snapshot_interval=policy.snapshot_interval * scale,
         timeout=FAST_TIMEOUT,
     )
+
+
+def _qps(text: str) -> tuple[str, int]:
+    action, equals, number = text.partition("=")
+    number = number.strip()
+    if not equals or not (number.isascii() and number.isdigit()):
+        raise argparse.ArgumentTypeError("expected Action=N, such as DropLiveStream=5")
+    return action.strip(), int(number)
 
 
 def _announcement(
@@ -234,6 +244,20 @@ def _add_serve(parser: argparse.ArgumentParser) -> None:
         "--fast", action="store_true", help="retry callbacks within a second"
     )
     parser.add_argument("--legacy-rate-limit", type=int, default=100)
+    parser.add_argument(
+        "--retry-policy",
+        choices=sorted(POLICIES),
+        default="current",
+        help="Tencent's callback retries in one era of its documentation",
+    )
+    parser.add_argument(
+        "--qps",
+        type=_qps,
+        action="append",
+        default=[],
+        metavar="ACTION=N",
+        help="API 3.0 requests per second for one action; repeatable",
+    )
     parser.set_defaults(run=_serve)
 
 

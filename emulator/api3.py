@@ -10,7 +10,7 @@ A request passes these checks in order; the first that fails decides the error:
 
 1. method GET or POST (``UnsupportedProtocol``);
 2. ``X-TC-Action``, ``X-TC-Version``, ``X-TC-Timestamp`` and ``Authorization``
-   present (``MissingParameter``), the timestamp an integer
+   present (``MissingParameter``), the timestamp 1 to 18 ASCII digits
    (``InvalidParameterValue``);
 3. ``Authorization`` well formed, ``TC3-HMAC-SHA256`` for service ``live``,
    signing at least ``content-type`` and ``host``
@@ -32,6 +32,13 @@ A request passes these checks in order; the first that fails decides the error:
 10. a failure armed with :meth:`Api3.force_error` (``InternalError`` or any
     code given).
 
+An integer parameter is a JSON integer, or in a GET query up to 18 ASCII
+digits after an optional ``-``; anything longer or else is
+``InvalidParameter``, as is a body the JSON parser cannot read (an integer of
+thousands of digits, a nesting too deep). Any failure the checks did not
+foresee is answered as Tencent answers its own: ``InternalError`` in the
+error envelope, still HTTP 200; the log names the exception's type and place.
+
 Where the protocol reference leaves Tencent's behaviour open, the emulator
 chooses, and says so here:
 
@@ -40,11 +47,13 @@ chooses, and says so here:
   ``Authorization`` header and several SDK packages list it.
 * A request without an ``Authorization`` header gets ``MissingParameter``
   naming it; Tencent's exact answer to that case is unpublished.
-* No action answers ``ResourceNotFound.StreamNotAlive`` by itself: the
-  state of a stream never seen is ``inactive``, dropping or resuming a stream
-  that is not live or not forbidden succeeds, and an empty online list is
-  ``TotalNum: 0``. A test that needs the "no living stream" errors some
-  accounts see arms them with :meth:`Api3.force_error`.
+* No action answers ``ResourceNotFound.StreamNotAlive`` by itself. Tencent
+  documents a DropLiveStream of an inactive stream as succeeding and names
+  no stream action that answers the code (it is one of the SDK's error
+  codes); the state of a stream never seen is ``inactive``, resuming a
+  stream that is not forbidden succeeds, and an empty online list is
+  ``TotalNum: 0``. A test that needs it, or the "no living stream" errors
+  some accounts see, arms it with :meth:`Api3.force_error`.
 * ``DescribeLiveStreamEventList`` lists the sessions whose end time falls in
   ``[StartTime, EndTime]``, and gives ``StopReason`` as Chinese text chosen
   from the stop reason (errcode and sub_errcode).
@@ -69,6 +78,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl
 
+from emulator.failure import describe
 from emulator.world import INACTIVE, Clock, StreamTruth, World
 
 __all__ = [
@@ -179,7 +189,10 @@ _EVENT_LOOKBACK = 62 * 86_400
 _MAX_FORBID = 90 * 86_400
 _MAX_REASON_BYTES = 2048
 _MAX_SIGNING_KEYS = 1024
-_SHOWN = re.compile(r"[\w.\-]{1,64}")
+_SHOWN = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+_INTEGER = re.compile(r"-?[0-9]{1,18}")
+_TIMESTAMP = re.compile(r"[0-9]{1,18}")
+_MAX_INTEGER = 10**18 - 1
 _CODE = re.compile(r"[A-Z][A-Za-z]*(\.[A-Za-z0-9_]+)*")
 _AUTHORIZATION = re.compile(
     r"(?P<algorithm>\S+)\s+Credential=(?P<credential>[^,\s]*)\s*,\s*"
@@ -299,11 +312,15 @@ class Api3:
             clock: the gateway's clock, for X-TC-Timestamp and rate limits.
             qps_limits: requests per second by action, over the defaults
                 (:data:`DEFAULT_QPS`, :data:`OTHER_QPS` for the rest).
+
+        Raises:
+            ValueError: a QPS limit is not valid (see :meth:`set_qps_limits`).
         """
         self._world = world
         self._secrets = dict(secrets)
         self._clock = clock
-        self._limiter = _RateLimiter({**DEFAULT_QPS, **(qps_limits or {})})
+        self._limiter = _RateLimiter(DEFAULT_QPS)
+        self.set_qps_limits(qps_limits or {})
         self._faults = _Faults()
         self._online = _OnlineCache(world)
         self._signing_keys: dict[tuple[str, str], bytes] = {}
@@ -338,12 +355,37 @@ class Api3:
         """
         lowered = {name.lower(): value for name, value in headers.items()}
         request = _Request(method.upper(), path, query, lowered, body)
-        outcome = self._answer(request)
+        try:
+            outcome = self._answer(request)
+        except Exception as exc:
+            logger.error("api3 %s failed: %s", _shown(request.action), describe(exc))
+            outcome = _Refusal("InternalError")
         request_id = str(uuid.uuid4())
         if isinstance(outcome, _Refusal):
             logger.debug("api3 %s refused: %s", _shown(request.action), outcome.code)
             outcome = _error_members(outcome)
         return 200, {"Content-Type": JSON_CONTENT_TYPE}, _envelope(outcome, request_id)
+
+    def set_qps_limits(self, limits: Mapping[str, object]) -> None:
+        """Change how many requests a second some actions take, all or none.
+
+        Args:
+            limits: requests per second by action name.
+
+        Raises:
+            ValueError: an action is not served, or a limit is not an integer
+                of at least 1; no limit changes then.
+        """
+        checked: dict[str, int] = {}
+        for action, limit in limits.items():
+            if action not in ACTIONS:
+                raise ValueError(
+                    f"{_shown(action)} is not an action of live 2018-08-01"
+                )
+            if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+                raise ValueError(f"the QPS limit of {action} must be an integer >= 1")
+            checked[action] = limit
+        self._limiter.update(checked)
 
     def force_error(
         self, code: str = "InternalError", count: int = 1, *, action: str | None = None
@@ -559,6 +601,11 @@ class _RateLimiter:
         self._lock = threading.Lock()
         self._windows: dict[str, tuple[int, int]] = {}
 
+    def update(self, limits: Mapping[str, int]) -> None:
+        """Replace the limits of the actions named; the others keep theirs."""
+        with self._lock:
+            self._limits.update(limits)
+
     def admit(self, action: str, now: float) -> _Refusal | None:
         """Count one request of ``action``, or refuse it if over the limit."""
         limit = self._limits.get(action, OTHER_QPS)
@@ -662,7 +709,7 @@ def _check_common(request: _Request) -> _Refusal | None:
         if not request.headers.get(header, "").strip():
             return _Refusal("MissingParameter", name)
 
-    if not request.headers["x-tc-timestamp"].strip().isdecimal():
+    if not _TIMESTAMP.fullmatch(request.headers["x-tc-timestamp"].strip()):
         return _Refusal("InvalidParameterValue", "`Timestamp` must be UNIX seconds")
     return None
 
@@ -781,8 +828,10 @@ def _raw_params(request: _Request) -> dict[str, Any] | _Refusal:
         return _Refusal("InvalidParameter", "a POST body must be application/json")
     try:
         params = json.loads(request.body or b"{}")
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return _Refusal("InvalidParameter", "the body is not valid JSON")
+    except (ValueError, RecursionError):
+        # ValueError also covers an integer too long to convert, and
+        # RecursionError a nesting too deep to parse.
+        return _Refusal("InvalidParameter", "the body is not JSON the server can read")
     if not isinstance(params, dict):
         return _Refusal("InvalidParameter", "the body is not a JSON object")
     return params
@@ -796,17 +845,31 @@ def _typed(param: _Param, value: Any) -> Any:
         return None
 
     if param.kind is int:
-        if isinstance(value, str) and value.strip().lstrip("-").isdecimal():
-            return int(value)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        return _Refusal("InvalidParameter", f"`{param.name}` must be an integer")
+        return _integer(param.name, value)
 
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not _is_text(value):
         return _Refusal("InvalidParameter", f"`{param.name}` must be a string")
     if param.required and not value:
         return _Refusal("InvalidParameterValue", f"`{param.name}` must not be empty")
     return value
+
+
+def _integer(name: str, value: Any) -> int | _Refusal:
+    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
+        return int(value)
+    is_number = isinstance(value, int) and not isinstance(value, bool)
+    if is_number and abs(value) <= _MAX_INTEGER:
+        return int(value)
+    return _Refusal("InvalidParameter", f"`{name}` must be an integer")
+
+
+def _is_text(value: str) -> bool:
+    # A lone surrogate from JSON is no text: it cannot be encoded or answered.
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _check_range(name: str, value: int, low: int, high: int | None) -> _Refusal | None:

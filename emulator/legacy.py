@@ -16,10 +16,11 @@ Checks run in the order a request would meet them:
 2. Access: a wrong ``appid`` is ``appid is invalid``; a wrong ``cmd``, or an
    interface the role does not serve (a statistics interface asked of fcgi, an
    unknown name), is ``cmd is invalid``; a ``sign`` other than ``MD5(key + t)``
-   in lowercase hex is ``sign invalid``; a correct sign with ``t`` in the past
-   is ``time expired``.
+   in lowercase hex, or a ``t`` that is not 1 to 18 ASCII digits, is
+   ``sign invalid``; a correct sign with ``t`` in the past is ``time expired``.
 3. Backend: more than ``rate_limit`` requests in one second is 1202; a bad or
-   missing ``Param.*`` is 1204; a real-time statistics query with nothing live
+   missing ``Param.*`` (a ``Param.n.*`` is 1 to 18 ASCII digits) is 1204; a
+   real-time statistics query with nothing live
    is 1301; a history query with no data in range is 10003; the status of a
    stream never pushed is 20601.
 
@@ -32,15 +33,25 @@ requests with any error of the table instead, the HTTP ones included.
 
 Tencent never published an error response. Every API-level error is HTTP 200
 with the envelope ``{ret, retcode, errmsg, message, output}``; the access-layer
-strings, which have no number, carry ``ret = -1``. Success carries ``ret = 0``
-with an empty message from the management host and ``query data successfully``
-from the statistics host.
+strings, which have no number, carry ``ret = -1``. A failure the checks did not
+foresee is answered with the backend's own internal error, 1201, in the same
+envelope; the log names the exception's type and place, never the URL, which
+carries the ``sign``.
+
+Success carries ``ret = 0`` and an empty ``errmsg`` and ``message`` from both
+hosts. The one success response Tencent published verbatim (Live_Set_Delay's)
+has them empty, and so do Tencent's examples of the statistics interfaces; the
+backend table's ``0 query data successfully`` is read as what code 0 means, not
+as text sent. Any method but GET is HTTP 405 with a JSON error, since Tencent
+documents GET only.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
+import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -49,6 +60,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qs
 
+from emulator.failure import describe
 from emulator.world import ACTIVE, FORBID, INACTIVE, Clock, StreamTruth, World
 from shared.signing import make_sign
 
@@ -64,6 +76,8 @@ __all__ = [
     "LegacyError",
 ]
 
+logger = logging.getLogger(__name__)
+
 PATH = "/common_access"
 FCGI_HOST = "fcgi.video.qcloud.com"
 STATCGI_HOST = "statcgi.video.qcloud.com"
@@ -77,6 +91,7 @@ _PLAY_HISTORY_SPAN = 2 * 3_600
 
 _BEIJING = timezone(timedelta(hours=8))
 _JSON = {"Content-Type": "application/json"}
+_DIGITS = re.compile(r"[0-9]{1,18}")
 
 
 @dataclass(frozen=True)
@@ -124,7 +139,7 @@ STATCGI_INTERFACES = ("Get_LiveStat", "Get_LivePushStat", "Get_LivePlayStatHisto
 
 _HOST_ROLES = {FCGI_HOST: "appid", STATCGI_HOST: "cmd"}
 _ROLE_INTERFACES = {"appid": FCGI_INTERFACES, "cmd": STATCGI_INTERFACES}
-_SUCCESS_MESSAGE = {"appid": "", "cmd": "query data successfully"}
+_INTERNAL_ERROR = "1201"
 
 Output = dict[str, Any] | list[dict[str, Any]]
 Response = tuple[int, dict[str, str], bytes]
@@ -158,7 +173,7 @@ class _Params:
             if default is None:
                 raise _Refused("1204")
             return default
-        if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+        if not _DIGITS.fullmatch(raw) or not low <= int(raw) <= high:
             raise _Refused("1204")
         return int(raw)
 
@@ -248,20 +263,24 @@ class LegacyApi:
             The HTTP status, response headers and response body.
         """
         if method != "GET":
-            return 405, {"Allow": "GET", "Content-Type": "text/plain"}, b""
+            error = json.dumps({"error": "the legacy API takes GET only"}).encode()
+            return 405, {"Allow": "GET", **_JSON}, error
         lowered = {name.lower(): value for name, value in headers.items()}
         params = {name: values[0] for name, values in _parse(query).items()}
         try:
-            role, output = self._answer(path, params, lowered)
+            output = self._answer(path, params, lowered)
         except _Refused as refusal:
             return _refusal_response(ERRORS[refusal.name])
-        return _envelope(0, _SUCCESS_MESSAGE[role], output)
+        except Exception as exc:
+            logger.error("legacy %s failed: %s", path, describe(exc))
+            return _refusal_response(ERRORS[_INTERNAL_ERROR])
+        return _envelope(0, "", output)
 
     # Checks ---------------------------------------------------------------
 
     def _answer(
         self, path: str, params: Mapping[str, str], headers: Mapping[str, str]
-    ) -> tuple[str, Output]:
+    ) -> Output:
         self._raise_forced()
         self._check_http(path, headers)
 
@@ -272,7 +291,7 @@ class LegacyApi:
         self._check_sign(params)
 
         self._count_request()
-        return role, self._interfaces[interface](_Params(params))
+        return self._interfaces[interface](_Params(params))
 
     def _raise_forced(self) -> None:
         with self._lock:
@@ -298,7 +317,7 @@ class LegacyApi:
     def _check_sign(self, params: Mapping[str, str]) -> None:
         t = params.get("t", "")
         sign = params.get("sign", "")
-        if not t.isascii() or not t.isdigit():
+        if not _DIGITS.fullmatch(t):
             raise _Refused("sign invalid")
         expected = make_sign(self._key, t).encode()
         if not hmac.compare_digest(expected, sign.encode()):

@@ -7,7 +7,9 @@ start::
      {"at": 5, "do": "stop", "stream": "a", "errcode": 1}]
 
 Any other key of a step is passed to the World method as a keyword argument;
-:data:`ACTIONS` lists which ones each method accepts. A workload draws such
+:data:`ACTIONS` lists which ones each method accepts, and every step of a
+timeline is checked (types and ranges, with the World's own table) before the
+first one runs, so a bad step changes nothing. A workload draws such
 steps from ``random.Random(seed)``: which stream, what happens to it given its
 current state, and how many seconds pass before. The same seed against the
 same starting World gives the same calls and the same emitted bodies, and the
@@ -30,7 +32,16 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from emulator.world import ACTIVE, FORBID, INACTIVE, StreamTruth, World
+from emulator.world import (
+    ACTIVE,
+    FORBID,
+    INACTIVE,
+    MUTATORS,
+    ArgumentError,
+    StreamTruth,
+    World,
+    clean_arguments,
+)
 
 __all__ = [
     "ABNORMAL_STOP_CODES",
@@ -49,19 +60,12 @@ __all__ = [
 
 Sleep = Callable[[float], None]
 
-_PLACE = frozenset({"app", "domain"})
+#: The World methods a step may call, with the keyword arguments each accepts
+#: (``stream`` among them).
+ACTIONS = MUTATORS
 
-#: The World methods a step may call, with the keyword arguments each accepts.
-ACTIONS: dict[str, frozenset[str]] = {
-    "push": _PLACE
-    | {"stream_param", "user_ip", "width", "height", "viewers", "fps", "bitrate"},
-    "stop": _PLACE | {"errcode", "sub_errcode", "errmsg"},
-    "drop": _PLACE,
-    "forbid": _PLACE | {"resume_time", "reason"},
-    "resume": _PLACE,
-    "record": _PLACE | {"file_format", "duration"},
-    "snapshot": _PLACE,
-}
+#: The latest second a step may be scheduled at: a scenario spans a year.
+MAX_AT = 366 * 86_400
 
 #: Stop reasons of a publisher closing normally (Tencent's errcode table).
 NORMAL_STOP_CODES = (1, 2, 3)
@@ -125,30 +129,50 @@ class Step:
     stream: str
     options: Mapping[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        """Refuse a step the World could not take.
+
+        Raises:
+            ScenarioError: ``at`` is not a number of seconds from 0 to
+                :data:`MAX_AT`, ``do`` is not an action, or the stream or an
+                option is missing, unknown, of the wrong type or out of range.
+        """
+        at = self.at
+        if isinstance(at, bool) or not isinstance(at, (int, float)):
+            raise ScenarioError(f"step 'at' must be a number of seconds, got {at!r}")
+        # NaN and infinities fail this comparison too.
+        if not 0 <= at <= MAX_AT:
+            raise ScenarioError(f"step 'at' must be seconds from 0 to {MAX_AT}")
+        if not isinstance(self.do, str) or self.do not in ACTIONS:
+            raise ScenarioError(f"step 'do' must be one of {sorted(ACTIONS)}")
+        if "stream" in self.options:
+            raise ScenarioError("a step names its stream once, in 'stream'")
+        try:
+            clean_arguments(self.do, {**self.options, "stream": self.stream})
+        except ArgumentError as exc:
+            raise ScenarioError(f"{self.do}: {exc}") from None
+
     @classmethod
     def parse(cls, raw: Mapping[str, Any]) -> Step:
-        """Read a step from its JSON form.
+        """Read a step from its JSON form; a null option means not given.
 
         Args:
             raw: a mapping with ``at``, ``do``, ``stream`` and options.
 
         Raises:
-            ScenarioError: a field is missing, has the wrong type, or is not
-                accepted by the action.
+            ScenarioError: a field is missing, has the wrong type or is out of
+                range, or is not accepted by the action.
         """
-        at, do, stream = raw.get("at"), raw.get("do"), raw.get("stream")
-        if isinstance(at, bool) or not isinstance(at, (int, float)) or at < 0:
-            raise ScenarioError(f"step 'at' must be seconds >= 0, got {at!r}")
-        if do not in ACTIONS:
-            raise ScenarioError(f"step 'do' must be one of {sorted(ACTIONS)}")
-        if not isinstance(stream, str) or not stream:
-            raise ScenarioError("step 'stream' must be a non-empty string")
-
-        options = {k: v for k, v in raw.items() if k not in ("at", "do", "stream")}
-        unknown = sorted(set(options) - ACTIONS[do])
-        if unknown:
-            raise ScenarioError(f"{do} does not accept {unknown}")
-        return cls(at=float(at), do=do, stream=stream, options=options)
+        options = {
+            k: v
+            for k, v in raw.items()
+            if k not in ("at", "do", "stream") and v is not None
+        }
+        # Whatever the JSON holds goes in: __post_init__ refuses what is wrong.
+        at: Any = raw.get("at")
+        do: Any = raw.get("do")
+        stream: Any = raw.get("stream")
+        return cls(at=at, do=do, stream=stream, options=options)
 
     def apply(self, world: World) -> list[dict[str, Any]]:
         """Make the call; return the bodies the World emitted."""
@@ -213,6 +237,9 @@ def load_timeline(source: str | Path | Iterable[Mapping[str, Any]]) -> list[Step
             raw = json.loads(raw)
         except json.JSONDecodeError as exc:
             raise ScenarioError(f"the timeline is not valid JSON: {exc.msg}") from None
+        except (ValueError, RecursionError):
+            # An integer too long to convert, or a nesting too deep to parse.
+            raise ScenarioError("the timeline is JSON too large to read") from None
 
     if isinstance(raw, Mapping) or not isinstance(raw, Iterable):
         raise ScenarioError("a timeline is a list of steps")

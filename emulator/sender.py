@@ -165,7 +165,10 @@ CURRENT_POLICY = RetryPolicy()
 #: One try and no retry: what ``python -m emulator send`` does unless told more.
 SINGLE_TRY = RetryPolicy(tries=1, snapshot_tries=1)
 
-#: Named policies, from the eras of Tencent's documentation, for the CLI.
+#: Tencent's policy in each era of its documentation, for ``serve
+#: --retry-policy``: the current one; the older text's three tries a minute
+#: apart; the live-code era's three tries three seconds apart. The older eras
+#: treat snapshots like every other event.
 POLICIES: dict[str, RetryPolicy] = {
     "current": CURRENT_POLICY,
     "older": RetryPolicy(
@@ -174,7 +177,6 @@ POLICIES: dict[str, RetryPolicy] = {
     "legacy": RetryPolicy(
         tries=3, interval=3.0, snapshot_tries=3, snapshot_interval=3.0
     ),
-    "single": SINGLE_TRY,
 }
 
 
@@ -264,12 +266,16 @@ class Attempt:
         t: the ``t`` the body carried.
         status: the HTTP status received, or None when no answer came.
         error: why the attempt failed, or None when it succeeded.
+        key_index: which configured key signed the body: 0, the primary; None
+            for a key that is not configured (the ``wrong_key`` fault, or no
+            key configured at all).
     """
 
     at: float
     t: int
     status: int | None
     error: str | None
+    key_index: int | None
 
 
 @dataclass(frozen=True)
@@ -297,14 +303,19 @@ class Delivery:
         return self.body.get("event_type")
 
     def as_dict(self) -> dict[str, Any]:
-        """Return the entry as a JSON-ready mapping."""
+        """Return the entry as a JSON-ready mapping, without the body's sign.
+
+        The mapping is what the control API shows, so the sign stays out of
+        every answer and log; each attempt's ``key_index`` says which key
+        signed it.
+        """
         return {
             "id": self.id,
             "event_type": self.event_type,
             "status": self.status,
             "fault": self.fault,
             "attempts": [vars(attempt) for attempt in self.attempts],
-            "body": dict(self.body),
+            "body": {k: v for k, v in self.body.items() if k != "sign"},
         }
 
 
@@ -410,6 +421,7 @@ class CallbackSender:
             ValueError: the URL is not http or https.
         """
         self._key = keys[0] if keys else ""
+        self._key_index = 0 if keys else None
         self._wrong_key = _unconfigured_key(keys)
         self._policy = policy
         self._faults = faults
@@ -606,12 +618,14 @@ class CallbackSender:
             delivery = self._log[delivery_id]
         started = self._clock()
         t = self._stamp_time(delivery, started)
-        key = self._wrong_key if delivery.fault == "wrong_key" else self._key
+        key, key_index = self._key, self._key_index
+        if delivery.fault == "wrong_key":
+            key, key_index = self._wrong_key, None
         sent = {**delivery.body, "t": t, "sign": make_sign(key, t)}
 
         payload = json.dumps(sent, ensure_ascii=False).encode()
         status, error = _post(self._target, payload, self._policy.timeout)
-        attempt = Attempt(at=started, t=t, status=status, error=error)
+        attempt = Attempt(started, t, status, error, key_index)
         return self._conclude(delivery, sent, attempt)
 
     def _stamp_time(self, delivery: Delivery, now: float) -> int:

@@ -3,8 +3,9 @@
 Requests are routed by what they carry:
 
 * ``/common_access`` goes to the legacy API (:class:`emulator.legacy.LegacyApi`);
-* a request with an ``X-TC-Action`` header goes to API 3.0
-  (:class:`emulator.api3.Api3`);
+* ``/``, Tencent's API 3.0 endpoint, and any request with an ``X-TC-Action``
+  header go to API 3.0 (:class:`emulator.api3.Api3`), which answers a missing
+  action, or a method other than GET and POST, in Tencent's error envelope;
 * ``/_emulator/...`` is the control API, JSON in and out:
 
   ========================  ====================================================
@@ -28,7 +29,10 @@ Requests are routed by what they carry:
                             ``drained`` whether it did
   ``POST faults``           ``{"legacy_error": "1001", "count": 1}``,
                             ``{"legacy_rate_limit": 5}``,
-                            ``{"callbacks": "drop=0.1,duplicate=0.2"}``
+                            ``{"callbacks": "drop=0.1,duplicate=0.2"}``,
+                            ``{"api3_error": "InternalError", "count": 1,
+                            "action": "DropLiveStream"}``,
+                            ``{"api3_qps": {"DropLiveStream": 5}}``
   ``POST scenario``         a timeline or workload for
                             :func:`emulator.scenarios.run_spec`; add
                             ``"sleep": false`` to run it without waiting
@@ -36,12 +40,23 @@ Requests are routed by what they carry:
 
   A mutating call answers ``{"emitted": [bodies]}``: the callback bodies it
   caused, without ``t`` and ``sign``. The deliveries under ``GET callbacks``
-  carry the signed bodies as sent: the emulator is Tencent, and a sign is what
-  Tencent puts on the wire. Keys never appear.
+  carry the bodies as last sent with their ``t`` but without their ``sign``,
+  and each attempt says which key signed it (``key_index``: 0 for the primary
+  key, null for a key that is not configured). Keys and signs never appear.
 
-The server speaks HTTP/1.1 with keep-alive, one daemon thread per connection,
-and logs nothing above DEBUG. Given TLS files it speaks HTTPS instead; the TLS
-handshake runs on the connection's thread, so a slow client holds only itself.
+  Every field is checked against the World's table of arguments
+  (:data:`emulator.world.ARGUMENTS`): a wrong type, a value out of range or an
+  unknown field answers 400 and changes nothing.
+
+Anything else gets a JSON error: 404 for a path nothing serves, and a status
+with ``{"error": ...}`` for a request http.server itself refuses.
+
+The server speaks HTTP/1.1 with keep-alive, one daemon thread per connection.
+It logs each request at DEBUG by method, path (never the query string, which
+may carry a legacy ``sign``) and status, and an unexpected failure at ERROR by
+its exception's type and place only. Given TLS files it speaks HTTPS instead;
+the TLS handshake runs on the connection's thread, so a slow client holds only
+itself.
 """
 
 from __future__ import annotations
@@ -49,12 +64,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
 import socket
 import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs, urlsplit
@@ -62,6 +79,7 @@ from urllib.parse import parse_qs, urlsplit
 from emulator import scenarios
 from emulator.api3 import Api3
 from emulator.config import Settings
+from emulator.failure import describe
 from emulator.legacy import PATH as LEGACY_PATH
 from emulator.legacy import LegacyApi
 from emulator.sender import (
@@ -71,7 +89,7 @@ from emulator.sender import (
     Faults,
     RetryPolicy,
 )
-from emulator.world import Clock, World
+from emulator.world import MUTATORS, Clock, World, clean_arguments
 
 if TYPE_CHECKING:
     from emulator.tls import TlsFiles
@@ -94,48 +112,8 @@ _POLL_SECONDS = 0.02
 _MAX_WAIT_SECONDS = 120.0
 _JSON = {"Content-Type": "application/json"}
 
-#: The JSON type each control field must have.
-_FIELD_TYPES: dict[str, type] = {
-    "stream": str,
-    "app": str,
-    "domain": str,
-    "stream_param": str,
-    "user_ip": str,
-    "width": int,
-    "height": int,
-    "viewers": int,
-    "fps": int,
-    "bitrate": int,
-    "errcode": int,
-    "sub_errcode": int,
-    "errmsg": str,
-    "resume_time": int,
-    "reason": str,
-    "file_format": str,
-    "duration": int,
-}
-
-_PLACE = ("app", "domain")
-
-#: The fields each mutating control call accepts besides ``stream``.
-_ACTION_FIELDS: dict[str, tuple[str, ...]] = {
-    "push": (
-        *_PLACE,
-        "stream_param",
-        "user_ip",
-        "width",
-        "height",
-        "viewers",
-        "fps",
-        "bitrate",
-    ),
-    "stop": (*_PLACE, "errcode", "sub_errcode", "errmsg"),
-    "drop": _PLACE,
-    "forbid": (*_PLACE, "resume_time", "reason"),
-    "resume": _PLACE,
-    "record": (*_PLACE, "file_format", "duration"),
-    "snapshot": _PLACE,
-}
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,18}")
+_API3_PATH = "/"
 
 
 class Handler(Protocol):
@@ -200,7 +178,7 @@ class Emulator:
             )
         if path.startswith(CONTROL_PREFIX):
             return self._control(method, path[len(CONTROL_PREFIX) :], query, body)
-        if "x-tc-action" in lowered:
+        if path == _API3_PATH or "x-tc-action" in lowered:
             return _delegate(self.api3, "API 3.0", method, path, query, headers, body)
         return _json(404, {"error": "nothing is served at this path"})
 
@@ -230,7 +208,7 @@ class Emulator:
         return _json(200, reader())
 
     def _control_post(self, name: str, payload: dict[str, Any]) -> Response:
-        if name in _ACTION_FIELDS:
+        if name in MUTATORS:
             return _json(200, {"emitted": self._act(name, payload)})
         if name == "faults":
             return _json(200, self._faults(payload))
@@ -239,17 +217,12 @@ class Emulator:
         return _json(404, {"error": f"no control call POST {name}"})
 
     def _act(self, action: str, payload: Mapping[str, Any]) -> list[dict[str, Any]]:
-        allowed = {"stream", *_ACTION_FIELDS[action]}
-        unknown = sorted(set(payload) - allowed)
-        if unknown:
-            raise _BadRequest(f"{action} does not take {', '.join(unknown)}")
-        arguments = {k: v for k, v in payload.items() if v is not None}
-        for field_name, value in arguments.items():
-            _check_type(field_name, value)
+        try:
+            arguments = clean_arguments(action, payload)
+        except ValueError as exc:
+            raise _BadRequest(str(exc)) from None
 
-        stream = arguments.pop("stream", None)
-        if not stream:
-            raise _BadRequest("stream is required")
+        stream = arguments.pop("stream")
         method: Callable[..., list[dict[str, Any]]] = getattr(self.world, action)
         return method(stream, **arguments)
 
@@ -280,6 +253,7 @@ class Emulator:
             "callbacks",
             "api3_error",
             "action",
+            "api3_qps",
         }
         unknown = sorted(set(payload) - known)
         if unknown:
@@ -292,19 +266,35 @@ class Emulator:
             answer["callbacks"] = self._callback_faults(payload["callbacks"])
         if "api3_error" in payload:
             answer["api3_error"] = self._api3_faults(payload)
+        if "api3_qps" in payload:
+            answer["api3_qps"] = self._api3_qps(payload["api3_qps"])
         return answer
 
-    def _api3_faults(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+    def _served_api3(self) -> Api3:
         if not isinstance(self.api3, Api3):
             raise _BadRequest("API 3.0 is not served")
+        return self.api3
+
+    def _api3_faults(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        api3 = self._served_api3()
         count = payload.get("count", 1)
         _check_positive("count", count)
         action = payload.get("action")
         try:
-            self.api3.force_error(str(payload["api3_error"]), count, action=action)
+            api3.force_error(str(payload["api3_error"]), count, action=action)
         except ValueError as exc:
             raise _BadRequest(str(exc)) from None
         return {"error": str(payload["api3_error"]), "count": count, "action": action}
+
+    def _api3_qps(self, limits: object) -> dict[str, Any]:
+        api3 = self._served_api3()
+        if not isinstance(limits, Mapping) or not limits:
+            raise _BadRequest("api3_qps is an object of action names to limits")
+        try:
+            api3.set_qps_limits(limits)
+        except ValueError as exc:
+            raise _BadRequest(str(exc)) from None
+        return dict(limits)
 
     def _legacy_faults(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(self.legacy, LegacyApi):
@@ -350,7 +340,7 @@ class Emulator:
         sleep = time.sleep if wait else _no_sleep
         try:
             summary = scenarios.run_spec(self.world, payload, sleep=sleep)
-        except (ValueError, TypeError) as exc:
+        except ValueError as exc:
             raise _BadRequest(str(exc)) from None
         return summary.as_dict()
 
@@ -382,18 +372,13 @@ def _json_object(body: bytes) -> dict[str, Any]:
         return {}
     try:
         payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise _BadRequest("the body is not JSON") from None
+    except (ValueError, RecursionError):
+        # ValueError also covers an integer too long to convert, and
+        # RecursionError a nesting too deep to parse.
+        raise _BadRequest("the body is not JSON the emulator can read") from None
     if not isinstance(payload, dict):
         raise _BadRequest("the body is not a JSON object")
     return payload
-
-
-def _check_type(name: str, value: object) -> None:
-    expected = _FIELD_TYPES[name]
-    # bool is an int in Python; JSON true is not a number.
-    if not isinstance(value, expected) or isinstance(value, bool):
-        raise _BadRequest(f"{name} must be a JSON {expected.__name__}")
 
 
 def _check_positive(name: str, value: object) -> None:
@@ -455,10 +440,21 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._serve()
 
+    def do_PATCH(self) -> None:
+        self._serve()
+
+    def do_HEAD(self) -> None:
+        self._serve()
+
+    def do_OPTIONS(self) -> None:
+        self._serve()
+
     def _serve(self) -> None:
-        length = self.headers.get("Content-Length", "0")
-        if not length.isdigit():
-            self.send_error(400, "bad Content-Length")
+        length = self.headers.get("Content-Length", "0").strip()
+        if not _CONTENT_LENGTH.fullmatch(length):
+            # The body's end is unknown, so the connection cannot be reused.
+            self.close_connection = True
+            self._reply(*_json(400, {"error": "Content-Length is not a number"}))
             return
         body = self.rfile.read(int(length)) if int(length) else b""
         parts = urlsplit(self.path)
@@ -467,8 +463,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
             status, extra, payload = self.server.emulator.handle(
                 self.command, parts.path, parts.query, headers, body
             )
-        except Exception:
-            logger.exception("the emulator failed on %s %s", self.command, parts.path)
+        except Exception as exc:
+            logger.error(
+                "the emulator failed on %s %s: %s",
+                self.command,
+                parts.path,
+                describe(exc),
+            )
             status, extra, payload = _json(500, {"error": "internal error"})
         self._reply(status, extra, payload)
 
@@ -477,11 +478,37 @@ class _RequestHandler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
-        self.wfile.write(payload)
+        # An answer to HEAD has the headers of the answer to GET and no body.
+        if self.command != "HEAD":
+            self.wfile.write(payload)
 
-    def log_message(self, format: str, *args: Any) -> None:
-        logger.debug(format, *args)
+    def send_error(
+        self, code: int, message: str | None = None, explain: str | None = None
+    ) -> None:
+        """Answer a request http.server refused before routing, in JSON.
+
+        http.server's own page quotes the request line, whose query string may
+        carry a legacy ``sign``; this answer names only the status.
+        """
+        logger.debug("http.server refused a request with %d", code)
+        self.close_connection = True
+        # An unreadable version leaves HTTP/0.9, whose answers have no status
+        # line; the refusal is clearer with one.
+        if self.request_version == "HTTP/0.9":
+            self.request_version = "HTTP/1.0"
+        self._reply(*_json(code, {"error": HTTPStatus(code).phrase}))
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Log one answered request by method, path and status, without its query."""
+        path = urlsplit(getattr(self, "path", "")).path or "-"
+        logger.debug("%s %s %s", self.command or "-", path, code)
+
+    def log_error(self, format: str, *args: Any) -> None:
+        """Log http.server's own trouble without its text, which may quote a sign."""
+        logger.debug("http.server reported a connection error")
 
 
 def _context(tls: TlsFiles | None) -> ssl.SSLContext | None:
@@ -579,6 +606,7 @@ def build(
     faults: Faults | None = None,
     legacy_rate_limit: int = 100,
     callback_context: ssl.SSLContext | None = None,
+    qps_limits: Mapping[str, int] | None = None,
 ) -> Emulator:
     """Put a world, both APIs and an optional callback sender together.
 
@@ -592,10 +620,14 @@ def build(
         faults: the sender's injected faults; none when None.
         legacy_rate_limit: legacy requests accepted per second.
         callback_context: TLS settings for an https callback URL.
+        qps_limits: API 3.0 requests per second by action, over Tencent's.
 
     Returns:
         The assembled emulator, ready for :func:`serve` or
         :func:`start_in_thread`.
+
+    Raises:
+        ValueError: a QPS limit names an action not served or is below 1.
     """
     sender = None
     if callback_url is not None:
@@ -623,5 +655,5 @@ def build(
         clock=clock,
         rate_limit=legacy_rate_limit,
     )
-    api3 = Api3(world, settings.secrets, clock=clock)
+    api3 = Api3(world, settings.secrets, clock=clock, qps_limits=qps_limits)
     return Emulator(world=world, legacy=legacy, api3=api3, sender=sender)

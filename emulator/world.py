@@ -13,6 +13,34 @@ milliseconds as a string, and its reason as ``errcode`` plus ``sub_errcode``
 from Tencent's stop-reason table (see :mod:`emulator.bodies` for why
 ``sub_errcode`` is an extra field).
 
+A push is checked the way Tencent's ingest checks it, and a refused push
+emits one stop with errcode 18 and the sub-code of the first check it fails:
+
+1. the stream name and the AppName hold only ASCII letters, digits, ``_``,
+   ``-`` and ``.`` (18/308 for the stream name, 18/309 for the AppName: the
+   stop-reason table gives 308-309 to illegal characters in "stream/app name",
+   in that order, and lists no legal characters, so the set is the
+   emulator's choice);
+2. with push keys configured, the push URL's query (``stream_param``) carries
+   ``txTime`` (18/500) and ``txSecret`` (18/502), ``txSecret`` is
+   ``MD5(key + stream name + txTime)`` in lowercase hex for the primary or the
+   backup key and ``txTime`` is hexadecimal (18/503), and ``txTime`` plus the
+   AuthDelta has not passed (18/501). Tencent also allows a decimal txTime,
+   but decimal digits read as hex too, so the emulator reads hex, as Tencent's
+   samples write it. The stream name signed is the World's own name for the
+   stream: the World is told the name, so there is no URL path, AppName or
+   extension to strip;
+3. the stream name is not forbidden (18/305).
+
+A forbid matches by stream name only, as Tencent's ForbidLiveStream does by
+default: it ends every live session of that name, whatever its push domain and
+AppName, refuses their pushes until it lifts, and a resume of the name lifts it
+everywhere.
+
+Calls from outside Python (the control API, scenario files) pass their
+keyword arguments through :func:`clean_arguments`, which checks each against
+:data:`ARGUMENTS` and refuses what a mutator cannot take.
+
 Every public method takes one lock, so the World can be driven from many
 request threads at once.
 """
@@ -20,37 +48,34 @@ request threads at once.
 from __future__ import annotations
 
 import dataclasses
+import hmac
 import random
+import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
 from emulator import bodies
-from shared.errors import (
-    KeyNotConfigured,
-    SignatureError,
-    SignatureExpired,
-    SignatureMismatch,
-    SignFieldMissing,
-    SignMalformed,
-    TimestampInFuture,
-    TimestampMalformed,
-)
-from shared.signing import tx_secret, tx_time, verify_push_url
+from shared.signing import tx_secret
 
 __all__ = [
     "ACTIVE",
+    "ARGUMENTS",
     "DEFAULT_FORBID_SECONDS",
     "FORBID",
     "INACTIVE",
-    "URL_REFUSALS",
+    "MUTATORS",
+    "RECORD_FORMATS",
+    "Argument",
+    "ArgumentError",
     "Clock",
     "Sink",
     "StreamTruth",
     "World",
+    "clean_arguments",
 ]
 
 Clock = Callable[[], float]
@@ -75,19 +100,140 @@ _REPLACED = (21, 102)
 _DROPPED = (21, 100)
 _FORBIDDEN_WHILE_LIVE = (21, 101)
 _PUSH_FORBIDDEN = (18, 305)
+_ILLEGAL_STREAM_NAME = (18, 308)
+_ILLEGAL_APP_NAME = (18, 309)
 _NO_TX_TIME = (18, 500)
+_TX_TIME_EXPIRED = (18, 501)
 _NO_TX_SECRET = (18, 502)
+_BAD_TX_SECRET = (18, 503)
 
-#: Which push URL refusal stands for which stop reason.
-URL_REFUSALS: dict[type[SignatureError], tuple[int, int]] = {
-    SignFieldMissing: (18, 500),
-    SignMalformed: (18, 503),
-    TimestampMalformed: (18, 503),
-    SignatureMismatch: (18, 503),
-    SignatureExpired: (18, 501),
-    TimestampInFuture: (18, 503),
-    KeyNotConfigured: (18, 503),
+_LEGAL_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
+_HEX_TX_TIME = re.compile(r"[0-9A-Fa-f]{1,16}")
+
+#: The file formats Tencent records: FLV, HLS, MP4 and AAC.
+RECORD_FORMATS = ("flv", "hls", "mp4", "aac")
+
+_INT32_MAX = 2**31 - 1
+#: 9999-12-31T23:59:59Z, the last second an ISO 8601 date can name.
+_LAST_SECOND = 253_402_300_799
+#: A recording file covers at most one day.
+_MAX_RECORD_SECONDS = 86_400
+
+
+class ArgumentError(ValueError):
+    """Raised when an argument from outside Python cannot go to a mutator."""
+
+
+@dataclass(frozen=True)
+class Argument:
+    """What one keyword argument of the mutators must be.
+
+    Attributes:
+        kind: the JSON type, ``str`` or ``int``.
+        low: the smallest integer allowed.
+        high: the largest integer allowed.
+        choices: the only strings allowed; any string when empty.
+    """
+
+    kind: type
+    low: int = 0
+    high: int = _INT32_MAX
+    choices: tuple[str, ...] = ()
+
+
+_TEXT = Argument(str)
+
+#: Every keyword argument the mutators take, with its type and range.
+ARGUMENTS: dict[str, Argument] = {
+    "stream": _TEXT,
+    "app": _TEXT,
+    "domain": _TEXT,
+    "stream_param": _TEXT,
+    "user_ip": _TEXT,
+    "width": Argument(int, 0, 65_535),
+    "height": Argument(int, 0, 65_535),
+    "viewers": Argument(int, 0, 10**9),
+    "fps": Argument(int, 0, 1_000),
+    "bitrate": Argument(int, 0, 10**11),
+    "errcode": Argument(int),
+    "sub_errcode": Argument(int),
+    "errmsg": _TEXT,
+    "resume_time": Argument(int, 0, _LAST_SECOND),
+    "reason": _TEXT,
+    "file_format": Argument(str, choices=RECORD_FORMATS),
+    "duration": Argument(int, 1, _MAX_RECORD_SECONDS),
 }
+
+_PLACE = frozenset({"stream", "app", "domain"})
+
+#: The keyword arguments each mutator takes, the stream name included.
+MUTATORS: dict[str, frozenset[str]] = {
+    "push": _PLACE
+    | {"stream_param", "user_ip", "width", "height", "viewers", "fps", "bitrate"},
+    "stop": _PLACE | {"errcode", "sub_errcode", "errmsg"},
+    "drop": _PLACE,
+    "forbid": _PLACE | {"resume_time", "reason"},
+    "resume": _PLACE,
+    "record": _PLACE | {"file_format", "duration"},
+    "snapshot": _PLACE,
+}
+
+_JSON_NAMES = {str: "string", int: "integer"}
+
+
+def clean_arguments(action: str, raw: Mapping[str, object]) -> dict[str, Any]:
+    """Check the arguments of one mutator call that came from outside Python.
+
+    A null value means the argument was not given.
+
+    Args:
+        action: the mutator, a key of :data:`MUTATORS`.
+        raw: the arguments by name, the stream name among them.
+
+    Returns:
+        The arguments given, without the null ones.
+
+    Raises:
+        ArgumentError: the action is unknown, an argument is not one it
+            takes, has the wrong type or is out of range, or the stream
+            name is missing or empty.
+    """
+    accepted = MUTATORS.get(action)
+    if accepted is None:
+        raise ArgumentError(f"the action must be one of {sorted(MUTATORS)}")
+    given = {name: value for name, value in raw.items() if value is not None}
+    unknown = sorted(set(given) - accepted)
+    if unknown:
+        raise ArgumentError(f"{action} does not take {', '.join(unknown)}")
+
+    for name, value in given.items():
+        _check_argument(name, ARGUMENTS[name], value)
+    if not given.get("stream"):
+        raise ArgumentError("stream is required")
+    return given
+
+
+def _check_argument(name: str, argument: Argument, value: object) -> None:
+    # bool is an int in Python; JSON true is not a number.
+    if not isinstance(value, argument.kind) or isinstance(value, bool):
+        raise ArgumentError(f"{name} must be a JSON {_JSON_NAMES[argument.kind]}")
+    if isinstance(value, int) and not argument.low <= value <= argument.high:
+        raise ArgumentError(
+            f"{name} must be an integer from {argument.low} to {argument.high}"
+        )
+    if isinstance(value, str):
+        _check_text(name, argument, value)
+
+
+def _check_text(name: str, argument: Argument, value: str) -> None:
+    if argument.choices and value not in argument.choices:
+        raise ArgumentError(f"{name} must be one of {', '.join(argument.choices)}")
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        # A lone surrogate from JSON would break every body that carries it.
+        raise ArgumentError(f"{name} must be valid Unicode text") from None
+
 
 _Key = tuple[str, str, str]
 
@@ -160,6 +306,7 @@ class World:
         clock: Clock = time.time,
         seed: int = 0,
         sink: Sink | None = None,
+        auth_delta: int = 0,
     ) -> None:
         """Build an empty world.
 
@@ -172,10 +319,18 @@ class World:
             seed: seeds the generator of sequences, file ids and nodes.
             sink: receives a copy of every emitted body, in order. It runs
                 outside the world's lock but must not call back into the world.
+            auth_delta: Tencent's AuthDelta, seconds a push URL stays valid
+                after its txTime.
+
+        Raises:
+            ValueError: auth_delta is negative.
         """
+        if auth_delta < 0:
+            raise ValueError("auth_delta must not be negative")
         self.appid = appid
         self.push_domain = push_domain
         self._push_keys = tuple(key for key in push_keys if key)
+        self._auth_delta = auth_delta
         self._clock = clock
         self._sink = sink
         self._rng = random.Random(seed)
@@ -183,6 +338,7 @@ class World:
         self._sink_lock = threading.Lock()
         self._streams: dict[_Key, StreamTruth] = {}
         self._started: dict[_Key, float] = {}
+        self._forbids: dict[str, _Forbid] = {}
         self._history: list[dict[str, Any]] = []
         self._emitted: list[dict[str, Any]] = []
         #: Bumped by every mutator, so readers can cache what they derive.
@@ -210,8 +366,8 @@ class World:
     ) -> list[dict[str, Any]]:
         """A publisher connects.
 
-        With push keys configured the push URL must carry a valid txSecret and
-        txTime; a refused push emits one stop with errcode 18 and leaves any
+        The push passes the ingest's checks (see the module docstring) or is
+        refused: a refused push emits one stop with errcode 18 and leaves any
         running session alone. A push to an active stream first ends the old
         session with 21/102 (replaced by a new push).
 
@@ -288,7 +444,10 @@ class World:
         resume_time: int | None = None,
         reason: str = "",
     ) -> list[dict[str, Any]]:
-        """The customer forbids the stream; a live session ends with 21/101.
+        """The customer forbids the stream name; live sessions end with 21/101.
+
+        The forbid covers the name on every push domain and AppName; the
+        place given only decides where the stream is listed if it is new.
 
         Args:
             stream: the stream name.
@@ -307,7 +466,7 @@ class World:
     def resume(
         self, stream: str, *, app: str = "live", domain: str | None = None
     ) -> list[dict[str, Any]]:
-        """The customer lifts a forbid; emits nothing.
+        """The customer lifts the forbid of the stream name; emits nothing.
 
         Args:
             stream: the stream name.
@@ -318,7 +477,7 @@ class World:
             An empty list.
         """
         key = self._key(stream, app, domain)
-        return self._run(lambda now: self._resume(key))
+        return self._run(lambda now: self._resume(key, now))
 
     def record(
         self,
@@ -367,6 +526,8 @@ class World:
     ) -> StreamTruth | None:
         """Return a copy of one stream's truth, or None if it was never seen.
 
+        A stream never seen whose name is forbidden is reported forbidden.
+
         Args:
             stream: the stream name.
             app: the AppName.
@@ -375,9 +536,10 @@ class World:
         key = self._key(stream, app, domain)
         with self._lock:
             truth = self._streams.get(key)
+            now = self._clock()
             if truth is None:
-                return None
-            self._lift_expired_forbid(truth, self._clock())
+                return self._unseen_namesake(key, now)
+            self._sync_forbid(truth, now)
             return dataclasses.replace(truth)
 
     def streams(self) -> list[StreamTruth]:
@@ -385,7 +547,7 @@ class World:
         with self._lock:
             now = self._clock()
             for truth in self._streams.values():
-                self._lift_expired_forbid(truth, now)
+                self._sync_forbid(truth, now)
             ordered = sorted(self._streams.items())
             return [dataclasses.replace(truth) for _, truth in ordered]
 
@@ -438,7 +600,7 @@ class World:
     def _signed_param(self, stream: str) -> str:
         if not self._push_keys:
             return ""
-        when = tx_time(int(self._clock()) + _DEFAULT_URL_TTL)
+        when = format(int(self._clock()) + _DEFAULT_URL_TTL, "X")
         return f"txSecret={tx_secret(self._push_keys[0], stream, when)}&txTime={when}"
 
     def _run(
@@ -466,11 +628,39 @@ class World:
             self._streams[key] = truth
         return truth
 
-    def _lift_expired_forbid(self, truth: StreamTruth, now: float) -> None:
-        expired = truth.forbid_until is not None and truth.forbid_until <= now
-        if truth.state == FORBID and expired:
-            truth.state = INACTIVE
-            truth.forbid_until = None
+    def _sync_forbid(self, truth: StreamTruth, now: float) -> None:
+        """Make a stream's state agree with the forbid of its name, if any."""
+        forbid = self._current_forbid(truth.name, now)
+        if forbid is None:
+            if truth.state == FORBID:
+                truth.state = INACTIVE
+                truth.forbid_until = None
+            return
+        if truth.state != ACTIVE:
+            truth.state = FORBID
+            truth.forbid_until = forbid.until
+            truth.forbid_reason = forbid.reason
+
+    def _current_forbid(self, name: str, now: float) -> _Forbid | None:
+        forbid = self._forbids.get(name)
+        if forbid is not None and forbid.until <= now:
+            del self._forbids[name]
+            return None
+        return forbid
+
+    def _unseen_namesake(self, key: _Key, now: float) -> StreamTruth | None:
+        forbid = self._current_forbid(key[2], now)
+        if forbid is None:
+            return None
+        return StreamTruth(
+            *key,
+            state=FORBID,
+            forbid_until=forbid.until,
+            forbid_reason=forbid.reason,
+        )
+
+    def _namesakes(self, name: str) -> list[StreamTruth]:
+        return [truth for key, truth in sorted(self._streams.items()) if key[2] == name]
 
     def _new_sequence(self) -> str:
         return str(self._rng.randrange(*_SEQUENCE_RANGE))
@@ -479,9 +669,11 @@ class World:
         self, key: _Key, publisher: _Publisher, now: float
     ) -> list[dict[str, Any]]:
         truth = self._truth(key)
-        self._lift_expired_forbid(truth, now)
+        self._sync_forbid(truth, now)
 
-        refusal = self._url_refusal(key, publisher.stream_param, now)
+        refusal = _name_refusal(key) or self._url_refusal(
+            key[2], publisher.stream_param, now
+        )
         if refusal is None and truth.state == FORBID:
             refusal = _PUSH_FORBIDDEN
         if refusal is not None:
@@ -494,25 +686,27 @@ class World:
         return emitted
 
     def _url_refusal(
-        self, key: _Key, stream_param: str, now: float
+        self, stream: str, stream_param: str, now: float
     ) -> tuple[int, int] | None:
         if not self._push_keys:
             return None
 
-        # verify_push_url reports both missing fields alike; Tencent tells
-        # them apart, so look first.
         query = parse_qs(stream_param)
-        if "txTime" not in query:
+        when = query.get("txTime", [""])[0]
+        secret = query.get("txSecret", [""])[0]
+        if not when:
             return _NO_TX_TIME
-        if "txSecret" not in query:
+        if not secret:
             return _NO_TX_SECRET
 
-        domain, app, stream = key
-        url = f"rtmp://{domain}/{app}/{stream}?{stream_param}"
-        try:
-            verify_push_url(url, self._push_keys, clock=lambda: now)
-        except SignatureError as exc:
-            return URL_REFUSALS[type(exc)]
+        # Every key is tried, so the time taken does not tell which matched.
+        matches = [
+            _same(tx_secret(key, stream, when), secret) for key in self._push_keys
+        ]
+        if not any(matches) or not _HEX_TX_TIME.fullmatch(when):
+            return _BAD_TX_SECRET
+        if int(when, 16) + self._auth_delta < now:
+            return _TX_TIME_EXPIRED
         return None
 
     def _refuse(
@@ -621,22 +815,23 @@ class World:
     def _forbid(
         self, key: _Key, resume_time: int | None, reason: str, now: float
     ) -> list[dict[str, Any]]:
-        truth = self._truth(key)
-        emitted = []
-        if truth.state == ACTIVE:
-            emitted.append(self._end(truth, _FORBIDDEN_WHILE_LIVE, None, now))
-        truth.state = FORBID
-        truth.forbid_until = (
+        until = (
             int(now) + DEFAULT_FORBID_SECONDS if resume_time is None else resume_time
         )
-        truth.forbid_reason = reason
+        self._forbids[key[2]] = _Forbid(until, reason)
+        self._truth(key)
+
+        emitted = []
+        for truth in self._namesakes(key[2]):
+            if truth.state == ACTIVE:
+                emitted.append(self._end(truth, _FORBIDDEN_WHILE_LIVE, None, now))
+            self._sync_forbid(truth, now)
         return emitted
 
-    def _resume(self, key: _Key) -> list[dict[str, Any]]:
-        truth = self._streams.get(key)
-        if truth is not None and truth.state == FORBID:
-            truth.state = INACTIVE
-            truth.forbid_until = None
+    def _resume(self, key: _Key, now: float) -> list[dict[str, Any]]:
+        self._forbids.pop(key[2], None)
+        for truth in self._namesakes(key[2]):
+            self._sync_forbid(truth, now)
         return []
 
     def _record(
@@ -675,6 +870,28 @@ class World:
             width=truth.width,
             height=truth.height,
         )
+
+
+@dataclass(frozen=True)
+class _Forbid:
+    """A forbid of one stream name: when it lifts and why it was set."""
+
+    until: int
+    reason: str
+
+
+def _name_refusal(key: _Key) -> tuple[int, int] | None:
+    _, app, stream = key
+    if not _LEGAL_NAME.fullmatch(stream):
+        return _ILLEGAL_STREAM_NAME
+    if not _LEGAL_NAME.fullmatch(app):
+        return _ILLEGAL_APP_NAME
+    return None
+
+
+def _same(expected: str, received: str) -> bool:
+    # Bytes, because compare_digest refuses text outside ASCII.
+    return hmac.compare_digest(expected.encode(), received.encode())
 
 
 def _session_entry(

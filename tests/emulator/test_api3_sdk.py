@@ -302,6 +302,23 @@ def test_drop_of_a_stream_that_is_not_live_succeeds(
     assert world.emitted == []
 
 
+def test_stream_not_alive_reaches_the_sdk_only_when_armed(
+    world: World, serve: Serve
+) -> None:
+    """Dropping an offline stream succeeds; armed, the drop is StreamNotAlive."""
+    api3 = Api3(world, {SECRET_ID: SECRET_KEY})
+    client = make_client(serve(api3=api3))
+    drop = stream_request(models.DropLiveStreamRequest, "offline")
+    assert client.DropLiveStream(drop).RequestId
+
+    api3.force_error("ResourceNotFound.StreamNotAlive", 1, action="DropLiveStream")
+
+    assert error_code(lambda: client.DropLiveStream(drop)) == (
+        "ResourceNotFound.StreamNotAlive"
+    )
+    assert client.DropLiveStream(drop).RequestId
+
+
 # DescribeLiveStreamOnlineList -----------------------------------------------
 
 
@@ -576,12 +593,13 @@ def test_timestamp_four_minutes_off_is_still_accepted(serve: Serve) -> None:
 
 def test_get_requests_are_signed_over_the_raw_query(world: World, port: int) -> None:
     """The SDK's GET mode, with characters that need escaping, is accepted."""
-    name = "room 1/é&x=1"
-    world.push(name)
+    world.push("room_1")
     client = make_client(port, method="GET")
 
-    assert state(client, name) == "active"
-    assert [i.StreamName for i in online(client, PageSize=10).OnlineInfo] == [name]
+    # No stream can carry this name, but the escaped query must still verify.
+    assert state(client, "room 1/é&x=1") == "inactive"
+    assert state(client, "room_1") == "active"
+    assert [i.StreamName for i in online(client, PageSize=10).OnlineInfo] == ["room_1"]
 
 
 def test_wrong_key_over_get_fails_the_signature(port: int) -> None:
@@ -614,6 +632,31 @@ def test_rate_limit_is_per_action_and_per_second(serve: Serve) -> None:
     assert online(client).TotalNum == 0
     now[0] += 1
     assert state(client, "room_1") == "inactive"
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [{"DescribeEverything": 1}, {"DropLiveStream": 0}, {"DropLiveStream": True}],
+    ids=["unknown-action", "zero", "bool"],
+)
+def test_qps_limits_must_be_positive_for_an_action_served(
+    world: World, limits: dict[str, Any]
+) -> None:
+    """A limit for an unknown action, or below 1, is a ValueError."""
+    with pytest.raises(ValueError, match=r"action|limit"):
+        Api3(world, {SECRET_ID: SECRET_KEY}, qps_limits=limits)
+
+
+def test_qps_limits_change_at_run_time(serve: Serve, world: World) -> None:
+    """set_qps_limits tightens an action's limit on a running server."""
+    second = float(int(time.time()))
+    api3 = Api3(world, {SECRET_ID: SECRET_KEY}, clock=lambda: second)
+    client = make_client(serve(api3=api3))
+    assert state(client, "room_1") == "inactive"
+
+    api3.set_qps_limits({"DescribeLiveStreamState": 1})
+
+    assert error_code(lambda: state(client, "room_1")) == "RequestLimitExceeded"
 
 
 def test_default_limits_follow_tencents_documentation() -> None:
@@ -894,6 +937,21 @@ def test_parameter_refusals(vector_port: int, body: bytes, code: str) -> None:
     """Well-signed requests with bad parameters get Tencent's parameter codes."""
     _, answer = raw_post(vector_port, body, signed_headers(body))
     assert answer["Error"]["Code"] == code
+
+
+def test_messages_quote_no_client_text_outside_ascii(vector_port: int) -> None:
+    """A name with a letter outside ASCII is shown as ? in the error message."""
+    body = '{"AppName": "live", "DomainName": "d", "StreamName": "s", "Ünknown": 1}'
+    _, unknown = raw_post(vector_port, body.encode(), signed_headers(body.encode()))
+    headers = vector_headers(**{"X-TC-Action": "Dróp"})
+    _, action = raw_post(vector_port, VECTOR_BODY, headers)
+
+    assert (unknown["Error"]["Code"], action["Error"]["Code"]) == (
+        "UnknownParameter",
+        "InvalidAction",
+    )
+    assert "`?`" in unknown["Error"]["Message"]
+    assert "`?`" in action["Error"]["Message"]
 
 
 def test_non_ascii_signature_is_a_signature_failure(vector_port: int) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.client
 import json
+import logging
 import os
 import select
 import socket
@@ -149,6 +151,14 @@ def test_history_lists_ended_sessions(running: Running) -> None:
         ("push", {"app": "live"}),
         ("push", {"stream": ""}),
         ("drop", {"stream": "a", "errcode": 1}),
+        ("record", {"stream": "a", "duration": -5}),
+        ("record", {"stream": "a", "duration": 0}),
+        ("record", {"stream": "a", "file_format": "avi"}),
+        ("push", {"stream": "a", "width": -1}),
+        ("push", {"stream": "a", "bitrate": 10**30}),
+        ("forbid", {"stream": "a", "resume_time": "soon"}),
+        ("forbid", {"stream": "a", "resume_time": -1}),
+        ("stop", {"stream": "a", "errcode": -1}),
     ],
     ids=[
         "unknown-field",
@@ -157,6 +167,14 @@ def test_history_lists_ended_sessions(running: Running) -> None:
         "no-stream",
         "empty-stream",
         "field-of-another-action",
+        "negative-duration",
+        "zero-duration",
+        "unknown-file-format",
+        "negative-width",
+        "huge-bitrate",
+        "text-resume-time",
+        "negative-resume-time",
+        "negative-errcode",
     ],
 )
 def test_bad_control_payload_is_400(
@@ -170,14 +188,44 @@ def test_bad_control_payload_is_400(
     assert read(running, "streams")["streams"] == []
 
 
-@pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b"\xff\xfe"])
+def test_a_record_of_negative_length_is_refused_with_the_reason(
+    running: Running,
+) -> None:
+    """A negative duration would end a file before it starts: 400, nothing sent."""
+    response = control(running, "record", {"stream": "room_42", "duration": -5})
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "duration must be an integer from 1 to 86400"
+    assert read(running, "callbacks")["emitted"] == []
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"{not json",
+        b"[1, 2]",
+        b"\xff\xfe",
+        b'{"stream": "a", "width": ' + b"9" * 5000 + b"}",
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"stream": "\\ud800"}',
+    ],
+    ids=[
+        "not-json",
+        "list",
+        "not-utf-8",
+        "5000-digit-integer",
+        "nested-100000-deep",
+        "lone-surrogate",
+    ],
+)
 def test_control_body_that_is_not_a_json_object_is_400(
     running: Running, raw: bytes
 ) -> None:
-    """Only a JSON object is a control payload."""
+    """Only a JSON object of readable, valid text is a control payload."""
     response = requests.post(f"{running.url}/_emulator/push", data=raw, timeout=10)
 
     assert response.status_code == 400
+    assert read(running, "streams")["streams"] == []
 
 
 def test_unknown_control_call_is_404(running: Running) -> None:
@@ -208,8 +256,11 @@ class Exploding:
         raise RuntimeError("secret detail")
 
 
-def test_handler_failure_is_500_without_detail() -> None:
-    """An exception inside an API answers 500 and reveals nothing of it."""
+def test_handler_failure_is_500_without_detail(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An exception inside a handler answers 500; neither answer nor log shows it."""
+    caplog.set_level(logging.DEBUG, logger="emulator")
     port, stop = start_in_thread(world=World(), legacy=Exploding())
     try:
         response = requests.get(f"http://127.0.0.1:{port}/common_access", timeout=10)
@@ -218,6 +269,8 @@ def test_handler_failure_is_500_without_detail() -> None:
 
     assert response.status_code == 500
     assert "secret detail" not in response.text
+    assert "RuntimeError at test_control.py" in caplog.text
+    assert "secret detail" not in caplog.text
 
 
 def test_apis_not_given_answer_501() -> None:
@@ -242,14 +295,102 @@ def test_unrouted_request_is_404(running: Running) -> None:
     assert requests.get(f"{running.url}/elsewhere", timeout=10).status_code == 404
 
 
-def test_bad_content_length_is_400(running: Running) -> None:
-    """A Content-Length that is not a number is refused."""
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_the_api3_endpoint_without_an_action_is_a_missing_parameter(
+    running: Running, method: str
+) -> None:
+    """/ without X-TC-Action is Tencent's MissingParameter envelope, HTTP 200."""
+    response = requests.request(method, f"{running.url}/", timeout=10)
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json"
+    answer = response.json()["Response"]
+    assert answer["Error"]["Code"] == "MissingParameter"
+    assert "Action" in answer["Error"]["Message"]
+    assert answer["RequestId"]
+
+
+@pytest.mark.parametrize("method", ["PATCH", "PUT", "DELETE", "OPTIONS"])
+def test_other_methods_on_the_api3_endpoint_are_unsupported_protocol(
+    running: Running, method: str
+) -> None:
+    """Tencent serves GET and POST; any other method gets UnsupportedProtocol."""
+    response = requests.request(
+        method, f"{running.url}/", headers={"X-TC-Action": "X"}, timeout=10
+    )
+
+    assert response.status_code == 200
+    assert response.json()["Response"]["Error"]["Code"] == "UnsupportedProtocol"
+
+
+def test_head_answers_headers_only_and_keeps_the_connection(running: Running) -> None:
+    """HEAD gets the status and headers without a body; the next request works."""
+    connection = http.client.HTTPConnection("127.0.0.1", running.port, timeout=10)
+    try:
+        connection.request("HEAD", "/")
+        head = connection.getresponse()
+        assert head.read() == b""
+        connection.request("GET", "/_emulator/streams")
+        after = connection.getresponse()
+        assert (after.status, json.loads(after.read())) == (200, {"streams": []})
+    finally:
+        connection.close()
+
+    assert head.status == 200
+    assert head.getheader("Content-Type") == "application/json"
+    assert int(head.getheader("Content-Length") or 0) > 0
+
+
+def test_patch_of_a_path_nothing_serves_is_a_json_404(running: Running) -> None:
+    """A method http.server does not know of still gets a JSON answer."""
+    response = requests.patch(f"{running.url}/elsewhere", timeout=10)
+
+    assert response.status_code == 404
+    assert response.json()["error"]
+
+
+def raw_exchange(port: int, request: bytes) -> tuple[int, bytes]:
+    """Send raw bytes, read the whole answer; return its status and body."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+@pytest.mark.parametrize(
+    ("request_line", "status"),
+    [
+        (b"GET /common_access?sign=0123456789abcdef HTTP/1.1 extra", 400),
+        (b"GET /common_access?sign=0123456789abcdef HTTP/9.x", 400),
+        (b"BREW /common_access?sign=0123456789abcdef HTTP/1.1", 501),
+    ],
+    ids=["extra-word", "bad-version", "unknown-method"],
+)
+def test_a_request_http_server_refuses_is_json_without_echo(
+    running: Running, request_line: bytes, status: int
+) -> None:
+    """http.server's own refusals answer JSON naming the status, not the request."""
+    code, body = raw_exchange(running.port, request_line + b"\r\nHost: x\r\n\r\n")
+
+    assert code == status
+    assert json.loads(body)["error"]
+    assert b"0123456789abcdef" not in body
+
+
+@pytest.mark.parametrize("length", ["many", "²", "9" * 5000, "-1"])
+def test_bad_content_length_is_400(running: Running, length: str) -> None:
+    """A Content-Length that is not 1 to 18 ASCII digits is refused in JSON."""
     connection = http.client.HTTPConnection("127.0.0.1", running.port, timeout=10)
     connection.putrequest("POST", "/_emulator/push")
-    connection.putheader("Content-Length", "many")
+    connection.putheader("Content-Length", length.encode())
     connection.endheaders()
 
-    assert connection.getresponse().status == 400
+    response = connection.getresponse()
+    assert response.status == 400
+    assert json.loads(response.read())["error"]
     connection.close()
 
 
@@ -312,6 +453,48 @@ class TestApi3Wiring:
         answer = control(running, "faults", {"api3_error": "InternalError", "count": 0})
 
         assert answer.status_code == 400
+
+    def test_api3_qps_set_at_run_time_limits_the_sdk(self, running: Running) -> None:
+        """POST faults with api3_qps: the third state call in a second is refused."""
+        limits = {"DescribeLiveStreamState": 2}
+        answer = control(running, "faults", {"api3_qps": limits})
+        client, request = state_query(running, "room_42")
+
+        assert answer.json() == {"api3_qps": limits}
+        for _ in range(2):
+            client.DescribeLiveStreamState(request)
+        with pytest.raises(TencentCloudSDKException) as caught:
+            client.DescribeLiveStreamState(request)
+        assert caught.value.get_code() == "RequestLimitExceeded"
+
+    @pytest.mark.parametrize(
+        "limits",
+        [
+            {"DescribeEverything": 1},
+            {"DescribeLiveStreamState": 0},
+            {"DescribeLiveStreamState": "2"},
+            {"DescribeLiveStreamState": True},
+            {},
+            5,
+        ],
+        ids=["unknown-action", "zero", "text", "bool", "empty", "not-an-object"],
+    )
+    def test_bad_api3_qps_is_400(self, running: Running, limits: object) -> None:
+        """A limit that is not a positive integer for an action served is refused."""
+        answer = control(running, "faults", {"api3_qps": limits})
+
+        assert answer.status_code == 400
+        assert answer.json()["error"]
+
+    def test_a_refused_qps_batch_changes_no_limit(self, running: Running) -> None:
+        """One bad limit refuses them all: the good one is not applied either."""
+        limits = {"DescribeLiveStreamState": 1, "DescribeEverything": 1}
+        answer = control(running, "faults", {"api3_qps": limits})
+        client, request = state_query(running, "room_42")
+
+        assert answer.status_code == 400
+        states = [client.DescribeLiveStreamState(request).StreamState for _ in "ab"]
+        assert states == ["inactive", "inactive"]
 
 
 # Callbacks and faults -------------------------------------------------------
@@ -439,12 +622,39 @@ def test_scenario_runs_a_timeline(running: Running) -> None:
 
 @pytest.mark.parametrize(
     "payload",
-    [{"timeline": [{"at": 0, "do": "explode", "stream": "a"}]}, {}, {"sleep": "no"}],
-    ids=["unknown-step", "empty", "bad-sleep"],
+    [
+        {"timeline": [{"at": 0, "do": "explode", "stream": "a"}]},
+        {"timeline": [{"at": 0, "do": "forbid", "stream": "a", "resume_time": "x"}]},
+        {"timeline": [{"at": 0, "do": "record", "stream": "a", "duration": -5}]},
+        {},
+        {"sleep": "no"},
+    ],
+    ids=["unknown-step", "text-resume-time", "negative-duration", "empty", "bad-sleep"],
 )
 def test_bad_scenario_is_400(running: Running, payload: dict[str, Any]) -> None:
     """A scenario that cannot run answers 400."""
     assert control(running, "scenario", payload).status_code == 400
+
+
+def test_a_bad_step_changes_nothing_and_breaks_nothing(
+    start_emulator: StartEmulator, receiver: Receiver
+) -> None:
+    """A timeline with one bad step runs none, sends nothing, and the emulator lives."""
+    running = start_emulator(callback_url=receiver.url)
+    timeline = [
+        {"at": 0, "do": "push", "stream": "a"},
+        {"at": 1, "do": "forbid", "stream": "a", "resume_time": "soon"},
+    ]
+
+    response = control(running, "scenario", {"timeline": timeline, "sleep": False})
+
+    assert response.status_code == 400
+    assert "resume_time" in response.json()["error"]
+    log = read(running, "callbacks?wait=10")
+    assert (log["emitted"], log["deliveries"], receiver.bodies) == ([], [], [])
+    assert read(running, "streams")["streams"] == []
+    assert emitted(control(running, "forbid", {"stream": "a"})) == []
+    assert read(running, "streams")["streams"][0]["state"] == "forbid"
 
 
 # Transport ------------------------------------------------------------------
@@ -478,6 +688,60 @@ def test_https_when_given_tls_files(tmp_path: Path, clock: FakeClock) -> None:
         stop()
 
     assert response.json() == {"streams": []}
+
+
+def test_callbacks_show_t_and_the_key_index_but_never_the_sign(
+    start_emulator: StartEmulator, receiver: Receiver
+) -> None:
+    """GET callbacks keeps t, names the key that signed, and leaves the sign out."""
+    running = start_emulator(callback_url=receiver.url)
+    control(running, "push", {"stream": "room_42"})
+
+    log = read(running, "callbacks?wait=10")
+
+    (received,) = receiver.bodies
+    (delivery,) = log["deliveries"]
+    assert received["sign"] not in json.dumps(log)
+    assert "sign" not in delivery["body"]
+    assert delivery["body"]["t"] == received["t"]
+    assert [attempt["key_index"] for attempt in delivery["attempts"]] == [0]
+
+
+def test_a_wrong_key_delivery_says_no_configured_key_signed_it(
+    start_emulator: StartEmulator, receiver: Receiver
+) -> None:
+    """Under the wrong_key fault the attempt's key_index is null."""
+    running = start_emulator(callback_url=receiver.url)
+    control(running, "faults", {"callbacks": {"wrong_key": 1.0}})
+    control(running, "push", {"stream": "room_42"})
+
+    (delivery,) = read(running, "callbacks?wait=10")["deliveries"]
+
+    assert [attempt["key_index"] for attempt in delivery["attempts"]] == [None]
+
+
+def test_no_sign_reaches_the_log(
+    running: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Requests are logged by path: a legacy sign in the query never appears."""
+    caplog.set_level(logging.DEBUG, logger="emulator")
+    t = int(START) + 60
+    sign = hashlib.md5(f"{running.settings.api_key}{t}".encode()).hexdigest()
+    query = {
+        "appid": str(running.settings.appid),
+        "interface": "Live_Channel_GetLiveChannelList",
+        "t": str(t),
+        "sign": sign,
+    }
+
+    answered = requests.get(f"{running.url}/common_access", params=query, timeout=10)
+    refused, _ = raw_exchange(
+        running.port, f"GET /common_access?sign={sign} HTTP/1.1 x\r\n\r\n".encode()
+    )
+
+    assert (answered.json()["ret"], refused) == (0, 400)
+    assert "GET /common_access 200" in caplog.text
+    assert sign not in caplog.text
 
 
 def test_control_answers_never_contain_a_key(
@@ -575,21 +839,15 @@ def first_line(process: subprocess.Popen[str]) -> str:
     return process.stdout.readline()
 
 
-@pytest.fixture
-def served(receiver: Receiver, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """A ``python -m emulator serve`` process; yields (announcement, base URL)."""
+@contextlib.contextmanager
+def serving(*options: str) -> Iterator[tuple[str, str]]:
+    """Run ``python -m emulator serve --port 0`` with the options given.
+
+    Yields:
+        The announcement line and the base URL it names.
+    """
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "emulator",
-            "serve",
-            "--port",
-            "0",
-            "--callback-url",
-            receiver.url,
-            "--fast",
-        ],
+        [sys.executable, "-m", "emulator", "serve", "--port", "0", *options],
         cwd=ROOT,
         env=cli_env(),
         stdout=subprocess.PIPE,
@@ -602,6 +860,13 @@ def served(receiver: Receiver, tmp_path: Path) -> Iterator[tuple[str, str]]:
     finally:
         process.terminate()
         process.wait(timeout=PROCESS_TIMEOUT)
+
+
+@pytest.fixture
+def served(receiver: Receiver) -> Iterator[tuple[str, str]]:
+    """A serve process with fast callback retries; yields (announcement, URL)."""
+    with serving("--callback-url", receiver.url, "--fast") as found:
+        yield found
 
 
 def test_serve_announces_its_url_and_secret_id_but_no_key(
@@ -672,6 +937,74 @@ def socket_port_without_listener() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
     return port
+
+
+def sdk_state_codes(url: str, calls: int) -> list[str | None]:
+    """Ask a served emulator for one stream's state ``calls`` times with the SDK.
+
+    Returns:
+        Per call, None for an answer or the error code raised.
+    """
+    defaults = config.load({})
+    profile = HttpProfile(endpoint=url.split("://", 1)[1], protocol="http")
+    cred = credential.Credential(defaults.secret_id, defaults.secret_key)
+    client = live_client.LiveClient(cred, "", ClientProfile(httpProfile=profile))
+    request = models.DescribeLiveStreamStateRequest()
+    request.AppName, request.StreamName = "live", "room_42"
+    request.DomainName = defaults.push_domain
+    codes: list[str | None] = []
+    for _ in range(calls):
+        try:
+            client.DescribeLiveStreamState(request)
+        except TencentCloudSDKException as exc:
+            codes.append(exc.get_code())
+        else:
+            codes.append(None)
+    return codes
+
+
+def test_serve_qps_limits_one_action() -> None:
+    """serve --qps DescribeLiveStreamState=1: of three quick calls one is refused."""
+    with serving("--qps", "DescribeLiveStreamState=1") as (_, url):
+        codes = sdk_state_codes(url, 3)
+
+    # Three calls a few milliseconds apart span at most two seconds.
+    assert codes[0] is None
+    assert "RequestLimitExceeded" in codes
+
+
+@pytest.mark.parametrize(
+    "value", ["DescribeEverything=1", "DescribeLiveStreamState=0", "Drop=x", "5"]
+)
+def test_serve_refuses_a_bad_qps(value: str) -> None:
+    """serve exits 2 for a --qps naming no action served or no positive count."""
+    result = run_cli("serve", "--port", "0", "--qps", value)
+
+    assert result.returncode == 2
+    assert "error" in result.stderr
+
+
+@pytest.mark.parametrize(("policy", "tries"), [("legacy", 3), ("current", 12)])
+def test_serve_retry_policy_picks_an_era(
+    receiver: Receiver, policy: str, tries: int
+) -> None:
+    """serve --retry-policy sets the tries of a failing callback."""
+    receiver.status = 500
+    options = ("--callback-url", receiver.url, "--fast", "--retry-policy", policy)
+    with serving(*options) as (_, url):
+        run_cli("ctl", "push", "--emulator", url, "--stream", "room_42")
+        log = run_cli("ctl", "callbacks", "--emulator", url, "--wait", "30")
+
+    (delivery,) = json.loads(log.stdout)["deliveries"]
+    assert (delivery["status"], len(delivery["attempts"])) == ("failed", tries)
+    assert len(receiver.bodies) == tries
+
+
+def test_serve_refuses_an_unknown_retry_policy() -> None:
+    """Only the documented eras can be chosen."""
+    result = run_cli("serve", "--port", "0", "--retry-policy", "hopeful")
+
+    assert result.returncode == 2
 
 
 def test_serve_refuses_unknown_faults() -> None:

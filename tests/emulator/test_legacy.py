@@ -219,7 +219,9 @@ def test_set_status_1_resumes_a_forbidden_stream(running: Running) -> None:
     params = {**channel("room_42"), "Param.n.status": "1"}
 
     assert answer(call(running, "Live_Channel_SetStatus", params))["ret"] == 0
-    assert running.emulator.world.get("room_42").state == INACTIVE  # type: ignore[union-attr]
+    truth = running.emulator.world.get("room_42")
+    assert truth is not None
+    assert truth.state == INACTIVE
 
 
 def test_set_status_2_drops_a_live_stream(running: Running) -> None:
@@ -252,6 +254,22 @@ def test_live_channel_list_names_only_live_streams(running: Running) -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("interface", "role"),
+    [("Live_Channel_GetLiveChannelList", "appid"), ("Get_LiveStat", "cmd")],
+    ids=["fcgi", "statcgi"],
+)
+def test_success_has_an_empty_message_on_both_hosts(
+    running: Running, interface: str, role: str
+) -> None:
+    """Both hosts answer success with ret 0 and empty errmsg and message."""
+    running.emulator.world.push("a")
+
+    body = answer(call(running, interface, role=role))
+
+    assert (body["ret"], body["errmsg"], body["message"]) == (0, "", "")
+
+
 # Statistics interfaces ------------------------------------------------------
 
 
@@ -263,7 +281,6 @@ def test_live_stat_totals_every_live_stream_and_pages(running: Running) -> None:
     params = {"Param.n.page_no": "2", "Param.n.page_size": "1"}
 
     body = answer(call(running, "Get_LiveStat", params, role="cmd"))
-    assert body["message"] == "query data successfully"
     output = body["output"]
     assert (output["stream_count"], output["total_online"]) == (2, 40)
     assert output["total_bandwidth"] == pytest.approx(70.0)
@@ -468,6 +485,8 @@ def test_post_is_not_served(running: Running) -> None:
     response = requests.post(f"{running.url}/common_access", timeout=10)
 
     assert response.status_code == 405
+    assert response.headers["Allow"] == "GET"
+    assert response.json()["error"]
 
 
 # Backend refusals -----------------------------------------------------------

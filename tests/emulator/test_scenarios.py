@@ -10,6 +10,7 @@ import pytest
 
 from emulator.scenarios import (
     ABNORMAL_STOP_CODES,
+    MAX_AT,
     NORMAL_STOP_CODES,
     FakeClock,
     ScenarioError,
@@ -87,6 +88,19 @@ def test_timeline_is_sorted_by_time_keeping_ties_in_order() -> None:
         [{"at": 0, "do": "push"}],
         [{"at": 0, "do": "push", "stream": ""}],
         [{"at": 0, "do": "stop", "stream": "a", "file_format": "hls"}],
+        [{"at": 0, "do": "forbid", "stream": "a", "resume_time": "soon"}],
+        [{"at": 0, "do": "stop", "stream": "a", "errcode": "1"}],
+        [{"at": 0, "do": "record", "stream": "a", "duration": -5}],
+        [{"at": 0, "do": "record", "stream": "a", "file_format": "avi"}],
+        [{"at": 0, "do": "push", "stream": "a", "width": -1}],
+        [{"at": 0, "do": "push", "stream": 7}],
+        [{"at": 0, "do": ["push"], "stream": "a"}],
+        [{"at": float("nan"), "do": "push", "stream": "a"}],
+        [{"at": float("inf"), "do": "push", "stream": "a"}],
+        [{"at": MAX_AT + 1, "do": "push", "stream": "a"}],
+        '[{"at": 10' + "0" * 400 + ', "do": "push", "stream": "a"}]',
+        '[{"at": 10' + "0" * 5000 + ', "do": "push", "stream": "a"}]',
+        "[" * 100_000 + "]" * 100_000,
     ],
     ids=[
         "not-a-list",
@@ -99,12 +113,52 @@ def test_timeline_is_sorted_by_time_keeping_ties_in_order() -> None:
         "no-stream",
         "empty-stream",
         "option-not-accepted",
+        "text-resume-time",
+        "text-errcode",
+        "negative-duration",
+        "unknown-file-format",
+        "negative-width",
+        "number-stream",
+        "unhashable-action",
+        "nan-at",
+        "infinite-at",
+        "at-beyond-a-year",
+        "at-of-400-digits",
+        "at-of-5000-digits",
+        "nested-100000-deep",
     ],
 )
 def test_malformed_timelines_are_refused(bad: Any) -> None:
     """A timeline that is not a list of well-formed steps is refused."""
     with pytest.raises(ScenarioError):
         load_timeline(bad)
+
+
+def test_a_bad_step_anywhere_refuses_the_timeline_before_any_step_runs() -> None:
+    """A timeline whose last step is malformed makes no call at all."""
+    world, clock = fast_world()
+    timeline = [
+        {"at": 0, "do": "push", "stream": "a"},
+        {"at": 5, "do": "forbid", "stream": "a", "resume_time": "soon"},
+    ]
+
+    with pytest.raises(ScenarioError, match="resume_time"):
+        run_spec(world, {"timeline": timeline}, sleep=clock.sleep)
+
+    assert (world.emitted, world.streams(), clock()) == ([], [], START)
+
+
+def test_a_null_option_means_the_default() -> None:
+    """A step option given as null is left out, like a control field."""
+    (step,) = load_timeline([{"at": 0, "do": "stop", "stream": "a", "errcode": None}])
+
+    assert step.options == {}
+
+
+def test_a_step_built_in_python_is_checked_too() -> None:
+    """Step() itself refuses what the World could not take."""
+    with pytest.raises(ScenarioError, match="duration"):
+        Step(at=0, do="record", stream="a", options={"duration": -5})
 
 
 def test_timeline_waits_between_steps() -> None:

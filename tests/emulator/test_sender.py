@@ -12,17 +12,20 @@ from typing import Any
 
 import pytest
 
+from emulator import config
 from emulator.bodies import push_body, snapshot_body
 from emulator.scenarios import FakeClock, load_timeline, run_timeline
 from emulator.sender import (
     CURRENT_POLICY,
     FAULT_KINDS,
+    POLICIES,
     CallbackSender,
     Delivery,
     Faults,
     RetryPolicy,
     send_one,
 )
+from emulator.server import build
 from emulator.world import World
 from shared.errors import SignatureExpired, SignatureMismatch
 from shared.signing import Verifier, make_sign
@@ -341,6 +344,30 @@ def test_retries_can_repeat_the_first_t(endpoint: ScriptedReceiver) -> None:
     assert first == second
 
 
+def test_an_attempt_waits_20_seconds_for_an_answer_by_default() -> None:
+    """Tencent counts a callback failed after 20 s: every default says 20."""
+    sender = build(config.load({}), callback_url="http://127.0.0.1:9/").sender
+
+    assert sender is not None
+    assert RetryPolicy().timeout == CURRENT_POLICY.timeout == 20.0
+    assert sender.policy.timeout == 20.0
+    assert {policy.timeout for policy in POLICIES.values()} == {20.0}
+
+
+def test_named_policies_are_the_eras_of_tencents_documentation() -> None:
+    """Each named policy is one era of Tencent's documented retry schedule."""
+    schedules = {
+        name: (policy.schedule(1), policy.schedule(200))
+        for name, policy in POLICIES.items()
+    }
+
+    assert schedules == {
+        "current": ((12, 60.0), (5, 120.0)),
+        "older": ((3, 60.0), (3, 60.0)),
+        "legacy": ((3, 3.0), (3, 3.0)),
+    }
+
+
 def test_with_retries_counts_retries_after_the_first_try() -> None:
     """with_retries(n) gives n + 1 tries to every event class."""
     policy = CURRENT_POLICY.with_retries(2)
@@ -598,6 +625,29 @@ def test_the_log_never_holds_the_key(endpoint: ScriptedReceiver) -> None:
     text = json.dumps([delivery.as_dict() for delivery in sender.deliveries])
     assert KEY not in text
     assert KEY not in repr(sender.deliveries)
+
+
+@pytest.mark.parametrize(
+    ("keys", "fault", "key_index"),
+    [([KEY], None, 0), ([KEY], "wrong_key", None), ([], None, None)],
+    ids=["primary", "wrong-key", "no-key"],
+)
+def test_the_log_shows_t_and_which_key_signed_but_never_the_sign(
+    endpoint: ScriptedReceiver,
+    keys: list[str],
+    fault: str | None,
+    key_index: int | None,
+) -> None:
+    """as_dict leaves the sign out and names the key that signed each attempt."""
+    sender = CallbackSender(endpoint.url, keys, policy=FAST, clock=lambda: NOW)
+
+    shown = sender.deliver_now(push_body(), fault=fault).as_dict()
+
+    (received,) = endpoint.wait_for(1)
+    assert "sign" not in shown["body"]
+    assert shown["body"]["t"] == received["t"]
+    assert received["sign"] not in json.dumps(shown)
+    assert [attempt["key_index"] for attempt in shown["attempts"]] == [key_index]
 
 
 # send_one ----------------------------------------------------------------------------

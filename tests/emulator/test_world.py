@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import threading
 from typing import Any
 
@@ -11,24 +13,37 @@ from emulator import bodies
 from emulator.scenarios import FakeClock
 from emulator.world import (
     ACTIVE,
+    ARGUMENTS,
     DEFAULT_FORBID_SECONDS,
     FORBID,
     INACTIVE,
-    URL_REFUSALS,
+    MUTATORS,
+    ArgumentError,
     World,
+    clean_arguments,
 )
-from shared.errors import SignatureError
-from shared.signing import tx_secret, tx_time
 
 START = 1703731478.0
 PRIMARY = "primarykey123"
 BACKUP = "backupkey456"
 
+#: Tencent's worked push URL example: stream1 until 1703760000 (txTime
+#: 658D5080), signed with the primary and with the backup key.
+EXAMPLE_TX_TIME = "658D5080"
+EXAMPLE_BY_PRIMARY = "1e36d253d3ae7ebbd62aac2d9c6fde38"
+EXAMPLE_BY_BACKUP = "a92d4a6a19723e236878330f0a00b1b7"
+
+#: Tencent's documented push URL vector: stream test until 1546064025.
+DOC_KEY = "e12c46f2612d5106e2034781ab261ca3"
+DOC_PARAM = "txSecret=f85a2ab363fe4deaffef9754d79da6fe&txTime=5C271099"
+DOC_EXPIRY = 1546064025
+
 
 def signed(key: str, stream: str, expiry: int) -> str:
-    """Return a push URL query signed with ``key``, valid until ``expiry``."""
-    when = tx_time(expiry)
-    return f"txSecret={tx_secret(key, stream, when)}&txTime={when}"
+    """Sign a push URL query independently: MD5(key + stream + hex expiry)."""
+    when = format(expiry, "X")
+    secret = hashlib.md5(f"{key}{stream}{when}".encode()).hexdigest()
+    return f"txSecret={secret}&txTime={when}"
 
 
 @pytest.fixture
@@ -267,10 +282,205 @@ def test_refused_push_leaves_the_running_session_alone(guarded: World) -> None:
     assert truth.sequence == push["sequence"]
 
 
-def test_every_signature_error_has_a_stop_reason() -> None:
-    """The push URL refusal table covers every SignatureError subclass."""
-    assert set(SignatureError.__subclasses__()) <= set(URL_REFUSALS)
-    assert all(code == 18 and sub >= 500 for code, sub in URL_REFUSALS.values())
+@pytest.mark.parametrize(
+    ("secret", "key"),
+    [(EXAMPLE_BY_PRIMARY, PRIMARY), (EXAMPLE_BY_BACKUP, BACKUP)],
+    ids=["primary", "backup"],
+)
+def test_tencents_example_urls_are_accepted(
+    clock: FakeClock, secret: str, key: str
+) -> None:
+    """The example URL signed with the primary or the backup key starts a session."""
+    world = World(clock=clock, push_keys=(PRIMARY, BACKUP))
+    param = f"txSecret={secret}&txTime={EXAMPLE_TX_TIME}"
+
+    (body,) = world.push("stream1", stream_param=param)
+
+    assert body["event_type"] == 1
+
+
+def test_tencents_documented_vector_is_accepted_until_its_time() -> None:
+    """The documented URL for stream test is good up to its txTime, then 18/501."""
+    clock = FakeClock(DOC_EXPIRY)
+    world = World(clock=clock, push_keys=(DOC_KEY,))
+
+    assert world.push("test", stream_param=DOC_PARAM)[0]["event_type"] == 1
+    world.stop("test")
+    clock.sleep(1)
+    (stop,) = world.push("test", stream_param=DOC_PARAM)
+    assert (stop["errcode"], stop["sub_errcode"]) == (18, 501)
+
+
+@pytest.mark.parametrize("stream", ["room.1", "room-1", "Room_1"])
+def test_legal_names_signed_correctly_start_a_session(
+    guarded: World, stream: str
+) -> None:
+    """A dot, a hyphen or an underscore is part of the signed stream name."""
+    param = signed(PRIMARY, stream, int(START) + 600)
+
+    (body,) = guarded.push(stream, stream_param=param)
+
+    assert body["event_type"] == 1
+
+
+@pytest.mark.parametrize("stream", ["a/b", "room 1", "rôom", "a?b", "a&b"])
+def test_stream_name_with_illegal_characters_is_refused_with_18_308(
+    guarded: World, stream: str
+) -> None:
+    """Even a correctly signed URL cannot push a stream name Tencent refuses."""
+    (stop,) = guarded.push(stream, stream_param=signed(PRIMARY, stream, int(START)))
+
+    assert (stop["errcode"], stop["sub_errcode"]) == (18, 308)
+
+
+def test_illegal_stream_name_is_refused_without_push_keys(world: World) -> None:
+    """The name check does not depend on push authentication."""
+    (stop,) = world.push("a/b")
+
+    assert (stop["errcode"], stop["sub_errcode"]) == (18, 308)
+
+
+def test_app_name_with_illegal_characters_is_refused_with_18_309(
+    world: World,
+) -> None:
+    """An AppName outside letters, digits, _ - and . is refused with 18/309."""
+    (stop,) = world.push("room_42", app="live/x")
+
+    assert (stop["errcode"], stop["sub_errcode"]) == (18, 309)
+
+
+def test_uppercase_tx_secret_is_refused_with_18_503(guarded: World) -> None:
+    """txSecret is lowercase hex; the same digits in upper case do not match."""
+    secret, when = signed(PRIMARY, "a", int(START) + 600).split("&")
+    name, _, digits = secret.partition("=")
+
+    (stop,) = guarded.push("a", stream_param=f"{name}={digits.upper()}&{when}")
+
+    assert (stop["errcode"], stop["sub_errcode"]) == (18, 503)
+
+
+def test_tx_secret_of_another_stream_is_refused_with_18_503(guarded: World) -> None:
+    """The secret covers the stream name: one stream's URL does not push another."""
+    (stop,) = guarded.push("b", stream_param=signed(PRIMARY, "a", int(START) + 600))
+
+    assert (stop["errcode"], stop["sub_errcode"]) == (18, 503)
+
+
+def test_auth_delta_extends_a_push_urls_validity(clock: FakeClock) -> None:
+    """A URL is good until txTime + AuthDelta, then refused with 18/501."""
+    world = World(clock=clock, push_keys=(PRIMARY,), auth_delta=60)
+
+    late = world.push("a", stream_param=signed(PRIMARY, "a", int(START) - 60))
+    too_late = world.push("b", stream_param=signed(PRIMARY, "b", int(START) - 61))
+
+    assert late[0]["event_type"] == 1
+    assert (too_late[0]["errcode"], too_late[0]["sub_errcode"]) == (18, 501)
+
+
+def test_negative_auth_delta_is_refused() -> None:
+    """AuthDelta adds validity; a negative one is a mistake."""
+    with pytest.raises(ValueError, match="auth_delta"):
+        World(auth_delta=-1)
+
+
+# Forbid matches the stream name ---------------------------------------------
+
+
+def test_forbid_ends_every_live_session_of_the_name(world: World) -> None:
+    """A forbid on one domain stops the same name on another domain and app."""
+    world.push("room_42")
+    world.push("room_42", domain="b.example.com", app="other")
+    world.push("room_43")
+
+    stops = world.forbid("room_42")
+
+    assert [(s["app"], s["errcode"], s["sub_errcode"]) for s in stops] == [
+        ("b.example.com", 21, 101),
+        ("push.example.com", 21, 101),
+    ]
+    assert [t.name for t in world.online()] == ["room_43"]
+
+
+def test_forbid_refuses_the_name_on_a_place_never_seen(world: World) -> None:
+    """A push of the forbidden name on a new domain is refused with 18/305."""
+    world.forbid("room_42")
+
+    truth = world.get("room_42", domain="c.example.com")
+    (stop,) = world.push("room_42", domain="c.example.com")
+
+    assert truth is not None
+    assert truth.state == FORBID
+    assert (stop["errcode"], stop["sub_errcode"]) == (18, 305)
+
+
+def test_resume_lifts_the_forbid_of_the_name_everywhere(world: World) -> None:
+    """Resuming the name on one place lets it push on every place again."""
+    world.push("room_42", domain="b.example.com")
+    world.forbid("room_42")
+
+    world.resume("room_42")
+
+    truth = world.get("room_42", domain="b.example.com")
+    assert truth is not None
+    assert truth.state == INACTIVE
+    assert world.push("room_42", domain="c.example.com")[0]["event_type"] == 1
+
+
+def test_forbid_of_the_name_lifts_everywhere_at_its_time(
+    world: World, clock: FakeClock
+) -> None:
+    """Past its resume time the forbid no longer holds on any place."""
+    world.push("room_42", domain="b.example.com")
+    world.forbid("room_42", resume_time=int(START) + 60)
+    clock.sleep(60)
+
+    assert {t.state for t in world.streams()} == {INACTIVE}
+    assert world.get("room_42", domain="c.example.com") is None
+
+
+# Arguments from outside Python ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("action", "raw", "message"),
+    [
+        ("record", {"stream": "a", "duration": -5}, "duration must be an integer"),
+        ("record", {"stream": "a", "duration": 0}, "from 1 to 86400"),
+        ("record", {"stream": "a", "duration": 86_401}, "from 1 to 86400"),
+        ("record", {"stream": "a", "file_format": "avi"}, "flv, hls, mp4, aac"),
+        ("push", {"stream": "a", "width": -1}, "width"),
+        ("push", {"stream": "a", "viewers": 10**30}, "viewers"),
+        ("forbid", {"stream": "a", "resume_time": "soon"}, "JSON integer"),
+        ("forbid", {"stream": "a", "resume_time": -1}, "resume_time"),
+        ("stop", {"stream": "a", "errcode": True}, "JSON integer"),
+        ("stop", {"stream": "a", "errcode": -1}, "errcode"),
+        ("stop", {"stream": "a", "errmsg": "\ud800"}, "valid Unicode"),
+        ("drop", {"stream": "a", "errcode": 1}, "does not take errcode"),
+        ("drop", {"stream": ""}, "stream is required"),
+        ("drop", {"stream": 7}, "JSON string"),
+        ("explode", {"stream": "a"}, "must be one of"),
+    ],
+)
+def test_arguments_from_outside_are_refused_with_a_reason(
+    action: str, raw: dict[str, Any], message: str
+) -> None:
+    """A wrong type, a value out of range or an unknown argument is refused."""
+    with pytest.raises(ArgumentError, match=message):
+        clean_arguments(action, raw)
+
+
+def test_null_arguments_mean_not_given() -> None:
+    """A null value is left out, so the mutator's default applies."""
+    assert clean_arguments("stop", {"stream": "a", "errcode": None}) == {"stream": "a"}
+
+
+@pytest.mark.parametrize("action", sorted(MUTATORS))
+def test_the_table_names_exactly_each_mutators_arguments(action: str) -> None:
+    """MUTATORS lists each World method's parameters, and ARGUMENTS types them."""
+    parameters = set(inspect.signature(getattr(World, action)).parameters) - {"self"}
+
+    assert parameters == MUTATORS[action]
+    assert MUTATORS[action] <= set(ARGUMENTS)
 
 
 def test_every_stop_errcode_has_an_errmsg() -> None:
