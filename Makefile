@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv lint typecheck test test-py310 bench demo package clean
+.PHONY: venv lint typecheck test test-py310 py310-path bench demo package clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,17 @@ test: lint typecheck
 
 # The functions also run on Python 3.10 (an SCF runtime). The newest
 # hypothesis needs 3.11, so this suite takes the last release for 3.10.
+# PY310 is the first python3.10 that runs: on the PATH, or one pyenv installed
+# (whose shim on the PATH refuses to run while another version is selected).
+PY310 ?= $(shell for py in python3.10 $$(pyenv root 2>/dev/null)/versions/3.10*/bin/python3.10; do \
+	"$$py" -c "" 2>/dev/null && { echo "$$py"; break; }; done)
+
+py310-path:
+	@echo "$(PY310)"
+
 test-py310:
-	python3.10 -m venv .venv310
+	@test -n "$(PY310)" || { echo "no Python 3.10 found; set PY310=/path/to/python3.10"; exit 1; }
+	$(PY310) -m venv .venv310
 	.venv310/bin/pip install --quiet -r requirements.txt functions-framework==3.10.2 \
 		pytest==9.2.0 hypothesis==6.168.5 cryptography==50.0.2 tccli==3.1.189.1
 	.venv310/bin/python -m pytest -p no:cacheprovider -q
