@@ -11,10 +11,13 @@ The rule, in order:
 1. A stop of the session the stream is in always ends it, whatever the clock
    says: nothing in a session comes after its stop.
 2. A push of a session that has already stopped is stale: the stop won.
-3. Otherwise an event older than the last one applied is stale, and so is an
+3. A push refused at admission (errcode 18) never went live, so its stop does
+   not end another session that is live, unless it says the stream is
+   forbidden (18/305): a forbid has then ended that session too.
+4. Otherwise an event older than the last one applied is stale, and so is an
    event of the same age from another session when the stream is live in its
    own session (a late stop of the previous session must not end the new one).
-4. Everything else applies.
+5. Everything else applies.
 """
 
 from __future__ import annotations
@@ -91,6 +94,9 @@ class StreamState:
 #: ForbidLiveStream (21/101) and a push refused because of it (18/305).
 _FORBIDDING = frozenset({(21, 101), (18, 305)})
 
+#: The errcode of a push that Tencent refused before it went live.
+_REFUSED_AT_ADMISSION = 18
+
 
 def state_after_stop(errcode: int | None, sub_errcode: int | None) -> State:
     """Return the state a stop leaves the stream in."""
@@ -129,7 +135,7 @@ def decide(
         # A push of a stopped session is late; a push of the live one repeats it.
         return None
 
-    if _is_older(current, change):
+    if _refused_beside_live(current, change) or _is_older(current, change):
         return None
     return _applied(key, change, since=change.event_time)
 
@@ -138,6 +144,18 @@ def _target(change: Transition) -> State:
     if change.kind == "push":
         return "live"
     return state_after_stop(change.errcode, change.sub_errcode)
+
+
+def _refused_beside_live(current: StreamState, change: Transition) -> bool:
+    # A second publisher with a bad push URL is turned away while the first
+    # one goes on streaming; only a forbid ends the first one as well.
+    return (
+        change.kind == "stop"
+        and change.errcode == _REFUSED_AT_ADMISSION
+        and _target(change) != "forbidden"
+        and current.state == "live"
+        and not current.stopped
+    )
 
 
 def _is_older(current: StreamState, change: Transition) -> bool:

@@ -69,6 +69,36 @@ def test_same_second_stop_of_another_session_keeps_the_live_one() -> None:
     assert decide(run(push("2", 30)), stop("1", 30, 21, 102), KEY) is None
 
 
+def test_refused_push_of_another_session_keeps_the_live_one() -> None:
+    """A publisher turned away at admission (18/503, a bad txSecret) never went
+    live: its stop leaves the session that is streaming live."""
+    live = run(push("1", 10))
+
+    assert decide(live, stop("2", 20, errcode=18, sub=503), KEY) is None
+
+
+def test_refused_push_while_offline_records_the_refusal() -> None:
+    """With no session live, a refused push's stop applies and keeps its code,
+    so the store shows why the last attempt failed."""
+    state = run(push("1", 10), stop("1", 20), stop("2", 30, errcode=18, sub=503))
+
+    assert state is not None
+    assert (state.state, state.sequence, state.last_sub_errcode) == (
+        "offline",
+        "2",
+        503,
+    )
+
+
+def test_push_refused_for_a_forbid_ends_the_live_session() -> None:
+    """18/305 means the stream is forbidden, so the forbid's own stop of the live
+    session was lost or is late: the stream is forbidden now."""
+    state = run(push("1", 10), stop("2", 20, errcode=18, sub=305))
+
+    assert state is not None
+    assert state.state == "forbidden"
+
+
 def test_newer_session_replaces_the_old() -> None:
     """A push of a new session, later in time, takes over."""
     state = run(push("1", 10), push("2", 20))

@@ -12,7 +12,11 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-from shared import Store, open_store
+from emulator.config import load as load_emulator_settings
+from emulator.scenarios import FakeClock
+from emulator.sender import RetryPolicy
+from emulator.server import build
+from shared import Store, StreamKey, open_store, tx_secret, tx_time
 from tests.conftest import pg_schema_url
 from tests.functions.callback.conftest import (
     KEY,
@@ -285,3 +289,40 @@ def test_a_stream_held_by_another_session_answers_503_in_time(
         assert during.get_json()["code"] == "store_unavailable"
         assert after.status_code == 200
         assert state.sequence == "2"
+
+
+def test_a_publisher_refused_beside_a_live_one_leaves_the_stream_live(
+    server: Server, store_url: str
+) -> None:
+    """The emulator, playing Tencent, turns away a second publisher whose push
+    URL is badly signed (a stop 18/503 of its own session) while the first one
+    streams on; the callback's store agrees with the emulator's truth."""
+    settings = load_emulator_settings(
+        {"LIVE_CALLBACK_KEYS": KEY, "LIVE_PUSH_KEYS": "push-key"}
+    )
+    clock = FakeClock()
+    emulator = build(
+        settings,
+        clock=clock,
+        callback_url=server.url,
+        policy=RetryPolicy.fast(tries=2),
+    )
+    expiry = tx_time(int(clock()) + 600)
+    good = f"txSecret={tx_secret('push-key', 'room', expiry)}&txTime={expiry}"
+
+    emulator.world.push("room", stream_param=good)
+    # Later than the push, so that no same-second rule decides the case.
+    clock.sleep(5)
+    refused = emulator.world.push("room", stream_param=f"txSecret=0&txTime={expiry}")
+    assert emulator.sender is not None
+    assert emulator.sender.drain(timeout=30)
+    emulator.sender.close()
+    truth = emulator.world.streams()[0]
+    reader = open_store(store_url)
+    state = reader.stream(StreamKey(truth.domain, truth.app, truth.name))
+    reader.close()
+
+    assert [(b["errcode"], b["sub_errcode"]) for b in refused] == [(18, 503)]
+    assert truth.state == "active"
+    assert state is not None
+    assert state.state == "live"
