@@ -70,11 +70,13 @@ _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 #: Extensions a play URL adds after the stream name; the signed name has none.
 _PLAY_EXTENSIONS = (".flv", ".m3u8")
 
-#: Characters a stream name may hold in a URL we build: RFC 3986's unreserved
-#: set, which a path carries as it is. Anything else would need percent-escaping,
-#: and then the name in the URL would no longer be the name that was signed.
+#: Characters a stream name may hold in a URL we build: letters, digits, "-",
+#: "." and "_". They need no percent-escaping (escaped, the name in the URL would
+#: no longer be the name that was signed), and they are the names Tencent's
+#: consoles and samples use; RFC 3986's "~" is left out, since Tencent names no
+#: legal set and a publisher may refuse what it does not know.
 _STREAM_CHARACTERS = frozenset(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._"
 )
 
 _KEYS_NOT_A_STRING = "keys must be a sequence of strings, not one string"
@@ -363,7 +365,7 @@ def _query(key: str, stream: str, expiry: int) -> str:
 def _check_stream(stream: str) -> None:
     if not stream or not set(stream) <= _STREAM_CHARACTERS:
         raise ConfigError(
-            "a stream name must be ASCII letters, digits, '-', '.', '_' or '~'"
+            "a stream name must be ASCII letters, digits, '-', '.' or '_'"
         )
 
     # A verifier takes the extension off a play URL before checking, so a name
@@ -378,8 +380,8 @@ def push_url(domain: str, app: str, stream: str, key: str, expiry: int) -> str:
     Args:
         domain: the push domain.
         app: the AppName (push path), usually ``live``.
-        stream: the stream name: ASCII letters, digits, ``-``, ``.``, ``_`` or
-            ``~``, so it needs no escaping and is signed as it appears.
+        stream: the stream name: ASCII letters, digits, ``-``, ``.`` or ``_``,
+            so it needs no escaping and is signed as it appears.
         key: the push authentication key (primary or backup).
         expiry: UNIX time after which the URL may no longer start a push.
 
@@ -447,21 +449,21 @@ def verify_push_url(
             produces txSecret.
         SignFieldMissing: txTime or txSecret is absent.
         TimestampMalformed: txTime is not 1 to 16 hexadecimal digits.
-        KeyNotConfigured: no key given.
+        KeyNotConfigured: no key given (checked before anything else).
         SignatureExpired: the secret matches but txTime plus auth_delta passed.
     """
+    # No key first, as in Verifier: a missing key is our fault, whatever came.
     usable = _usable_keys(keys)
-    parts = _split(url)
+    if not usable:
+        raise KeyNotConfigured("no push key is configured")
 
+    parts = _split(url)
     query = parse_qs(parts.query)
     when = query.get("txTime", [""])[0]
     secret = query.get("txSecret", [""])[0]
     if not when or not secret:
         raise SignFieldMissing("txTime or txSecret is missing")
     expiry = _parse_tx_time(when)
-
-    if not usable:
-        raise KeyNotConfigured("no push key is configured")
 
     stream = _stream_name(parts.path)
     index = _match_secret(usable, stream, when, secret.lower())
