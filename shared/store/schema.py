@@ -89,6 +89,13 @@ CREATE TABLE IF NOT EXISTS samples (
 )
 """
 
+#: Version 2: releasing a quarantined event asks whether it already queued an
+#: alert; without an index that question reads the whole outbox.
+_OUTBOX_BY_EVENT = """
+CREATE INDEX IF NOT EXISTS outbox_event ON outbox (event_id)
+WHERE event_id IS NOT NULL
+"""
+
 SQLITE_MIGRATIONS: tuple[str, ...] = (
     _TABLES.format(
         id="INTEGER PRIMARY KEY",
@@ -96,6 +103,7 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
         blob="BLOB",
         without_rowid=" WITHOUT ROWID",
     ),
+    _OUTBOX_BY_EVENT,
 )
 
 POSTGRES_MIGRATIONS: tuple[str, ...] = (
@@ -105,4 +113,5 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
         blob="BYTEA",
         without_rowid="",
     ),
+    _OUTBOX_BY_EVENT,
 )

@@ -24,6 +24,7 @@ from shared import (
     UnstorableValue,
     open_store,
 )
+from shared.store.schema import SQLITE_MIGRATIONS
 from shared.store.sql import _COUNT_BY_STATUS, MAX_SAMPLES, SAMPLE_BYTES
 from shared.store.sqlite import SqliteStore
 from tests.conftest import pg_schema_url
@@ -55,7 +56,38 @@ def record(
 
 def test_migrate_is_idempotent(store: Store) -> None:
     """Migrating twice leaves the same schema version."""
-    assert store.migrate() == store.migrate() == 1
+    assert store.migrate() == store.migrate() == 2
+
+
+class FirstVersionStore(SqliteStore):
+    """A store as the first release of the schema left it."""
+
+    migrations = SQLITE_MIGRATIONS[:1]
+
+
+def test_a_first_version_database_is_migrated_forward(tmp_path: Path) -> None:
+    """A database made by the first schema gains the later versions, and what
+    it held stays: the outbox index arrives, the events remain."""
+    old = FirstVersionStore(str(tmp_path / "old.sqlite3"))
+    assert old.migrate() == 1
+    old.record_event(record("kept"))
+    old.close()
+
+    store = SqliteStore(str(tmp_path / "old.sqlite3"))
+    assert store.migrate() == 2
+    assert store.event_count() == 1
+    store.close()
+    conn = sqlite3.connect(str(tmp_path / "old.sqlite3"))
+    try:
+        versions = conn.execute("SELECT version FROM schema_version").fetchall()
+        plan = conn.execute(
+            "EXPLAIN QUERY PLAN SELECT 1 FROM outbox WHERE event_id = ? LIMIT 1", (1,)
+        ).fetchall()
+    finally:
+        conn.close()
+
+    assert versions == [(1,), (2,)]
+    assert any("outbox_event" in str(step) for step in plan), plan
 
 
 def test_event_is_recorded_once(store: Store) -> None:
