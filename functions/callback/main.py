@@ -75,6 +75,9 @@ MAX_BODY_BYTES = 64 * 1024
 #: one, it never brings hashing or validation near Python's recursion limit.
 MAX_DEPTH = 32
 
+#: Seconds a delivery waits for another thread's migration of the schema.
+MIGRATION_WAIT_SECONDS = 5.0
+
 #: Seconds between two writes of the refusal counts, per process.
 REFUSAL_FLUSH_SECONDS = 5.0
 
@@ -159,7 +162,12 @@ class CallbackApp:
     """The callback's logic, built once per process from its settings."""
 
     def __init__(
-        self, settings: Settings, store: Store, clock: Callable[[], float] = time.time
+        self,
+        settings: Settings,
+        store: Store,
+        clock: Callable[[], float] = time.time,
+        *,
+        migration_wait: float = MIGRATION_WAIT_SECONDS,
     ) -> None:
         """Build the handler; the store's schema is migrated on first use.
 
@@ -167,7 +175,10 @@ class CallbackApp:
             settings: the callback keys and the signature's time limits.
             store: where events, stream states, alerts and refusals go.
             clock: returns the current UNIX time.
+            migration_wait: seconds a delivery waits for another thread that
+                is migrating the schema.
         """
+        self._migration_wait = migration_wait
         self._store = store
         self._clock = clock
         self._verifier = Verifier(
@@ -200,17 +211,17 @@ class CallbackApp:
 
     def _answer(self, request: Request, log: Invocation) -> Response:
         if request.method != "POST":
-            return _error(405, "method_not_allowed", "callbacks must be POSTed")
+            return _rejected(log, 405, "method_not_allowed", "callbacks must be POSTed")
         if request.too_large:
-            return _error(413, "body_too_large", "the body exceeds 64 KiB")
+            return _rejected(log, 413, "body_too_large", "the body exceeds 64 KiB")
 
         body = _decode(request.body)
         if body is None:
-            return _error(
-                400, "not_json_object", "the body must be a UTF-8 JSON object"
+            return _rejected(
+                log, 400, "not_json_object", "the body must be a UTF-8 JSON object"
             )
         if _too_deep(request.body, body):
-            return _error(400, "body_too_deep", "the body nests too deeply")
+            return _rejected(log, 400, "body_too_deep", "the body nests too deeply")
         return self._verified(request, body, log)
 
     def _verified(
@@ -265,11 +276,18 @@ class CallbackApp:
     def _ready_store(self) -> Store:
         # Migrated on first use rather than at construction, so that a process
         # started while the store is down still answers forged requests 401.
-        if not self._migrated:
-            with self._migrating:
-                if not self._migrated:
-                    self._store.migrate()
-                    self._migrated = True
+        if self._migrated:
+            return self._store
+        # Bounded: with the store down, threads queued here would otherwise
+        # each wait out the one ahead of them retrying the migration.
+        if not self._migrating.acquire(timeout=self._migration_wait):
+            raise StoreUnavailable("the store's schema is still being migrated")
+        try:
+            if not self._migrated:
+                self._store.migrate()
+                self._migrated = True
+        finally:
+            self._migrating.release()
         return self._store
 
     def _keep(self, delivery: _Delivery, log: Invocation) -> Response:
@@ -284,10 +302,12 @@ class CallbackApp:
         try:
             result = self._ready_store().record_event(record, change, alerts)
         except UnstorableValue as exc:
-            # Text with NUL or a lone surrogate passes the model but not the
-            # database. Writing it again can never succeed, so a 503 would only
-            # have Tencent retry until it gives up, with nothing kept; kept as
-            # invalid and answered 400, the event waits for a person instead.
+            # Text the database cannot hold (a NUL in PostgreSQL, say) passes
+            # the model but not the write. Writing it again can never succeed,
+            # so a 503 would leave nothing kept however often Tencent retried.
+            # Kept as invalid, the event waits for a person; the 400 shows in
+            # Tencent's delivery records, and each retry Tencent still makes
+            # (it retries any answer but 200) is recognised as a duplicate.
             return self._keep_invalid(delivery, log, exc.code, _UNSTORABLE)
 
         log.add(
@@ -317,6 +337,12 @@ class CallbackApp:
         self._ready_store().record_event(record)
         log.add(outcome="invalid", event_type=record.event_type)
         return _error(400, code, message)
+
+
+def _rejected(log: Invocation, status: int, code: str, message: str) -> Response:
+    # Turned away before the signature could be read: nothing is kept.
+    log.add(outcome="rejected", reason=code)
+    return _error(status, code, message)
 
 
 def _decode(raw: bytes) -> dict[str, Any] | None:

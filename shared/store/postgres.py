@@ -49,7 +49,7 @@ _NETWORK: dict[str, Any] = {
 }
 
 #: Key of the advisory lock that keeps two instances from migrating at once.
-_MIGRATION_LOCK = 7_514_209_001
+MIGRATION_LOCK = 7_514_209_001
 
 
 class PostgresStore(SqlStore):
@@ -135,7 +135,7 @@ class PostgresStore(SqlStore):
         )
 
     def _lock_migrations(self, cur: Cursor) -> None:
-        cur.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
         # A migration may rewrite a large table; only waiting stays bounded.
         cur.execute("SET LOCAL statement_timeout = 0")
 

@@ -19,8 +19,11 @@ from shared.store.sql import Cursor, SqlStore
 
 __all__ = ["SqliteStore"]
 
-#: Seconds a writer waits for the lock before the store counts as unavailable.
-BUSY_TIMEOUT = 10.0
+#: Seconds a writer waits at each of its two queues (behind the other threads
+#: of its process, then behind other processes in SQLite's busy handler) before
+#: the store counts as unavailable. Both together stay under the callback's
+#: 15 s function timeout, so a stuck writer turns into a 503 Tencent retries.
+BUSY_TIMEOUT = 5.0
 
 
 class SqliteStore(SqlStore):
@@ -34,7 +37,8 @@ class SqliteStore(SqlStore):
 
         Args:
             path: the database file.
-            busy_timeout: seconds to wait for another process's write lock.
+            busy_timeout: seconds to wait for the other threads of this
+                process, and again for another process's write lock.
 
         Raises:
             StoreError: the path is ``:memory:``, which threads cannot share.

@@ -98,8 +98,8 @@ def test_a_held_stream_is_given_up_and_the_retry_lands(
 
 
 def test_sqlite_writers_queue_no_longer_than_the_busy_timeout(tmp_path: Path) -> None:
-    """Threads queued behind a stuck writer each give up within one timeout,
-    not one timeout per writer ahead of them."""
+    """Threads queued behind a stuck writer each give up within two timeouts
+    (one per queue), not one timeout per writer ahead of them."""
     store = SqliteStore(str(tmp_path / "live.sqlite3"), busy_timeout=0.5)
     store.migrate()
     holder = sqlite3.connect(store.path, isolation_level=None)
@@ -125,5 +125,7 @@ def test_sqlite_writers_queue_no_longer_than_the_busy_timeout(tmp_path: Path) ->
     store.close()
 
     assert len(failures) == 8
-    # Without the bound the last of eight would wait about 8 x 0.5 s.
-    assert max(waits) < 2.5
+    # Each waits at most 0.5 s behind its own threads and 0.5 s in SQLite's
+    # busy handler; without the first bound the last of eight would wait
+    # about 8 x 0.5 s. The margin is for a busy machine.
+    assert max(waits) < 1.6

@@ -133,9 +133,11 @@ class Callback:
         }
         return self._scf(event)
 
-    def app(self, store: Store, clock: Clock | None = None) -> Any:
+    def app(self, store: Store, clock: Clock | None = None, **options: Any) -> Any:
         """A CallbackApp of the loaded module over the given store."""
-        return self.scf.CallbackApp(load_settings(), store, clock or time.time)
+        return self.scf.CallbackApp(
+            load_settings(), store, clock or time.time, **options
+        )
 
     def served(self, app: Any, body: dict[str, Any]) -> Answer:
         """Deliver an API Gateway event to ``app``: the SCF adapters and serve."""

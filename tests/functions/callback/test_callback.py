@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+import psycopg
 import pytest
 
 from shared import (
@@ -21,11 +24,14 @@ from shared import (
     Transition,
     open_store,
 )
+from shared.store.postgres import MIGRATION_LOCK, PostgresStore
 from shared.store.sqlite import SqliteStore
+from tests.conftest import pg_schema_url
 from tests.fixtures.loader import load_event
 from tests.functions.callback.conftest import (
     KEY,
     NEW_KEY,
+    Answer,
     Callback,
     Clock,
     signed,
@@ -332,12 +338,23 @@ def test_a_body_at_the_nesting_limit_is_kept(callback: Callback, reader: Store) 
     ],
 )
 def test_bad_bodies_get_a_clear_json_error(
-    callback: Callback, raw: bytes, status: int, code: str
+    callback: Callback,
+    capsys: pytest.CaptureFixture[str],
+    raw: bytes,
+    status: int,
+    code: str,
 ) -> None:
-    """Bodies that are not a small UTF-8 JSON object are refused, not echoed."""
+    """Bodies that are not a small UTF-8 JSON object are refused, not echoed,
+    and each door's log line says why."""
     for answer in (callback.http(raw), callback.apigw(raw, b64=True)):
         assert (answer.status, answer.json["code"]) == (status, code)
         assert "xxxx" not in answer.text
+
+    lines = [json.loads(text) for text in capsys.readouterr().out.splitlines()]
+    assert [(line["outcome"], line["reason"]) for line in lines] == [
+        ("rejected", code),
+        ("rejected", code),
+    ]
 
 
 def test_get_is_not_allowed(callback: Callback) -> None:
@@ -643,3 +660,46 @@ def test_a_sqlite_store_locked_elsewhere_is_a_503_and_the_retry_lands(
     assert after.status == 200
     assert store.event_count() == 1
     store.close()
+
+
+def _served_at_once(
+    callback: Callback, app: Any, bodies: Sequence[dict[str, Any]]
+) -> list[Answer]:
+    """Deliver every body to ``app`` from its own thread, all at once."""
+    answers: list[Answer] = []
+
+    def deliver(body: dict[str, Any]) -> None:
+        answers.append(callback.served(app, body))
+
+    threads = [threading.Thread(target=deliver, args=(body,)) for body in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def test_deliveries_queued_behind_a_stuck_migration_give_up_in_time(
+    callback: Callback,
+) -> None:
+    """While another instance holds PostgreSQL's migration lock, the first
+    delivery's migration gives up at the store's lock limit and the ones queued
+    behind it give up at the migration wait: every one is a 503, none waits for
+    all the others; once the lock is free, a retry lands."""
+    for url in pg_schema_url():
+        store = PostgresStore(url, lock_timeout=1.0)
+        app = callback.app(store, migration_wait=0.3)
+        bodies = [signed(push(str(n))) for n in range(3)]
+        with psycopg.connect(url) as holder:
+            holder.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            started = time.monotonic()
+            answers = _served_at_once(callback, app, bodies)
+            waited = time.monotonic() - started
+        retried = callback.served(app, signed(push("9")))
+        store.close()
+
+        assert sorted(a.status for a in answers) == [503, 503, 503]
+        assert {a.json["code"] for a in answers} == {"store_unavailable"}
+        # One lock limit (1 s) for the migrating delivery; the others 0.3 s.
+        assert waited < 2.5
+        assert retried.status == 200
