@@ -385,7 +385,8 @@ def test_integer_out_of_range_is_kept_as_invalid(
     stored_type: int | None,
 ) -> None:
     """An authentic event whose code or time could not fit its column is stored
-    as invalid and answered 400 naming the field, never a 5xx retried forever."""
+    as invalid and answered 400 naming the field, not a 5xx: a write that can
+    never succeed would otherwise keep nothing however often Tencent retried."""
     body = signed({**stop(), "event_type": event_type, field: value})
 
     answer = callback.deliver(door, body)
