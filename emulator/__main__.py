@@ -4,7 +4,9 @@
   listens on, the APPID and the SecretId it accepts (never a key).
 * ``send`` delivers one signed callback to a receiver, once.
 * ``ctl`` is a small client of a running emulator's control API; it prints the
-  JSON answer.
+  JSON answer. Its mutating commands and their options are the World's own
+  table (:data:`emulator.world.MUTATORS` and :data:`emulator.world.ARGUMENTS`),
+  so every argument the control API takes has an option here.
 
 Keys and the account come from the environment (see :mod:`emulator.config`).
 """
@@ -17,7 +19,7 @@ import http.client
 import json
 import ssl
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +28,7 @@ from urllib.parse import SplitResult, urlsplit
 from emulator import config, server
 from emulator.config import Settings
 from emulator.sender import CURRENT_POLICY, POLICIES, Faults, RetryPolicy, send_one
+from emulator.world import ARGUMENTS, MUTATORS, Argument
 
 if TYPE_CHECKING:
     from emulator.tls import TlsFiles
@@ -44,30 +47,7 @@ CTL_TIMEOUT = 30.0
 
 _CTL_HEADERS = {"Content-Type": "application/json"}
 
-_ACTIONS = ("push", "stop", "drop", "forbid", "resume", "record", "snapshot")
 _READERS = ("streams", "history", "callbacks")
-
-#: The ``ctl`` options that become control API fields, by field name.
-_CTL_FIELDS = (
-    "stream",
-    "app",
-    "domain",
-    "stream_param",
-    "user_ip",
-    "errcode",
-    "sub_errcode",
-    "errmsg",
-    "resume_time",
-    "reason",
-    "file_format",
-    "duration",
-    "viewers",
-)
-
-#: The ``ctl`` options read as integers.
-_INT_FIELDS = frozenset(
-    {"errcode", "sub_errcode", "resume_time", "duration", "viewers"}
-)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -186,8 +166,13 @@ def _ctl_payload(args: argparse.Namespace) -> dict[str, Any]:
         if args.callback_faults is not None:
             payload["callbacks"] = args.callback_faults
         return payload
-    fields = {name: getattr(args, name) for name in _CTL_FIELDS}
+    fields = {name: getattr(args, name) for name in _taken(args.command)}
     return {name: value for name, value in fields.items() if value is not None}
+
+
+def _taken(action: str) -> list[str]:
+    # MUTATORS holds sets; ARGUMENTS gives the options a stable order.
+    return [name for name in ARGUMENTS if name in MUTATORS[action]]
 
 
 def _call(
@@ -273,17 +258,43 @@ def _add_send(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_ctl(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("command", choices=(*_ACTIONS, *_READERS, "faults"))
-    parser.add_argument("--emulator", required=True, help="the emulator's URL")
-    parser.add_argument("--cafile", help="the CA of an https emulator")
-    for name in _CTL_FIELDS:
-        kind: Callable[[str], Any] = int if name in _INT_FIELDS else str
-        parser.add_argument("--" + name.replace("_", "-"), type=kind)
-    parser.add_argument("--wait", type=float, default=0.0)
-    parser.add_argument("--legacy-error")
-    parser.add_argument("--count", type=int, default=1)
-    parser.add_argument("--callback-faults")
+    target = argparse.ArgumentParser(add_help=False)
+    target.add_argument("--emulator", required=True, help="the emulator's URL")
+    target.add_argument("--cafile", help="the CA of an https emulator")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    for action in MUTATORS:
+        mutator = commands.add_parser(
+            action, parents=[target], help=f"{action} a stream"
+        )
+        for name in _taken(action):
+            _add_field(mutator, name, ARGUMENTS[name])
+
+    readers = {
+        name: commands.add_parser(name, parents=[target], help=f"read the {name}")
+        for name in _READERS
+    }
+    readers["callbacks"].add_argument(
+        "--wait", type=float, default=0.0, help="seconds to wait for deliveries"
+    )
+
+    faults = commands.add_parser("faults", parents=[target], help="inject faults")
+    faults.add_argument("--legacy-error")
+    faults.add_argument("--count", type=int, default=1)
+    faults.add_argument("--callback-faults")
     parser.set_defaults(run=_ctl)
+
+
+def _add_field(parser: argparse.ArgumentParser, name: str, argument: Argument) -> None:
+    # Types and choices are checked here; ranges are left to the emulator,
+    # whose answer names the field and its range, as it does for any client.
+    bounds = f"an integer from {argument.low} to {argument.high}"
+    parser.add_argument(
+        "--" + name.replace("_", "-"),
+        type=argument.kind,
+        choices=argument.choices or None,
+        help=bounds if argument.kind is int else None,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

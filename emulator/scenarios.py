@@ -285,7 +285,8 @@ class Workload:
         streams: how many streams take part.
         steps: how many World calls are made.
         max_gap: the longest pause between two calls, in whole seconds; each
-            pause is drawn from 1 to this.
+            pause is drawn from 1 to this. ``steps * max_gap`` is at most
+            :data:`MAX_AT`, so that every call falls within a scenario's span.
         prefix: stream names are this prefix and a three-digit number.
     """
 
@@ -296,6 +297,13 @@ class Workload:
     prefix: str = "room_"
 
     def __post_init__(self) -> None:
+        """Refuse a workload that could not run to its end.
+
+        Raises:
+            ScenarioError: a count is not an integer or out of range, the
+                prefix is not text, or the last call could fall after
+                :data:`MAX_AT`.
+        """
         counts = (self.seed, self.streams, self.steps, self.max_gap)
         if not all(_is_int(count) for count in counts):
             raise ScenarioError("seed, streams, steps and max_gap are integers")
@@ -305,6 +313,11 @@ class Workload:
             raise ScenarioError(
                 "a workload needs streams >= 1, steps >= 0, max_gap >= 1"
             )
+
+        # Every pause may be the longest, and a call past MAX_AT would be
+        # refused after the calls before it had already changed the World.
+        if self.steps * self.max_gap > MAX_AT:
+            raise ScenarioError(f"a workload needs steps * max_gap <= {MAX_AT}")
 
 
 def _is_int(value: object) -> bool:

@@ -12,7 +12,10 @@ import select
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +30,11 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.live.v20180801 import live_client, models
 
 from emulator import config
+from emulator.__main__ import main
 from emulator.scenarios import FakeClock
 from emulator.server import build, start_in_thread
 from emulator.tls import make_ca_and_cert
-from emulator.world import World
+from emulator.world import ARGUMENTS, MUTATORS, Argument, World
 from tests.emulator.conftest import START, Receiver, Running, StartEmulator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -657,6 +661,30 @@ def test_a_bad_step_changes_nothing_and_breaks_nothing(
     assert read(running, "streams")["streams"][0]["state"] == "forbid"
 
 
+def test_a_workload_that_could_outrun_a_scenario_changes_nothing(
+    start_emulator: StartEmulator, receiver: Receiver
+) -> None:
+    """A workload whose last call could fall past MAX_AT is 400 before any call."""
+    running = start_emulator(callback_url=receiver.url)
+    emitted(control(running, "push", {"stream": "room_000"}))
+    before = read(running, "callbacks?wait=10")
+    streams = read(running, "streams")
+    workload = {"seed": 0, "steps": 50, "max_gap": 10**7}
+
+    response = control(running, "scenario", {"workload": workload, "sleep": False})
+
+    assert response.status_code == 400
+    assert "max_gap" in response.json()["error"]
+    after = read(running, "callbacks?wait=10")
+    assert (after["emitted"], after["deliveries"]) == (
+        before["emitted"],
+        before["deliveries"],
+    )
+    assert [body["event_type"] for body in receiver.bodies] == [1]
+    assert read(running, "streams") == streams
+    assert read(running, "history")["history"] == []
+
+
 # Transport ------------------------------------------------------------------
 
 
@@ -929,6 +957,158 @@ def test_ctl_reports_an_unreachable_emulator() -> None:
 
     assert result.returncode == 1
     assert "cannot reach" in result.stderr
+
+
+def test_ctl_push_sets_the_picture_and_the_rate(
+    running: Running, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ctl push sends --width, --height, --fps and --bitrate to the World."""
+    picture = {
+        "--width": "640",
+        "--height": "360",
+        "--fps": "30",
+        "--bitrate": "800000",
+    }
+    options = [item for pair in picture.items() for item in pair]
+
+    status = main(["ctl", "push", "--emulator", running.url, "--stream", "a", *options])
+
+    assert status == 0, capsys.readouterr().err
+    truth = running.emulator.world.get("a")
+    assert truth is not None
+    assert (truth.width, truth.height, truth.fps, truth.speed) == (640, 360, 30, 800000)
+
+
+@dataclass
+class Recorder:
+    """A stand-in emulator that answers {} and keeps every request it gets.
+
+    Attributes:
+        url: the base URL to give ``ctl --emulator``.
+        requests: (method, path with query, JSON body or None), in order.
+    """
+
+    url: str
+    requests: list[tuple[str, str, Any]] = field(default_factory=list)
+
+
+def _recorder_handler(recorder: Recorder) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            self._keep(None)
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            self._keep(json.loads(self.rfile.read(length)))
+
+        def _keep(self, body: Any) -> None:
+            recorder.requests.append((self.command, self.path, body))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    return Handler
+
+
+@pytest.fixture
+def recorder() -> Iterator[Recorder]:
+    """A real HTTP server on loopback that records what ctl sends."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    found = Recorder(url=f"http://127.0.0.1:{server.server_address[1]}")
+    server.RequestHandlerClass = _recorder_handler(found)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield found
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def sample(name: str, argument: Argument) -> str | int:
+    """A value the World's table accepts for one argument."""
+    if argument.choices:
+        return argument.choices[-1]
+    if argument.kind is int:
+        return argument.high
+    return f"{name}-sample"
+
+
+@pytest.mark.parametrize("action", sorted(MUTATORS))
+def test_every_mutator_argument_has_a_ctl_option(
+    action: str, recorder: Recorder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ctl ACTION takes an option for each argument in MUTATORS and sends it typed."""
+    expected = {name: sample(name, ARGUMENTS[name]) for name in MUTATORS[action]}
+    options = [
+        item
+        for name, value in expected.items()
+        for item in ("--" + name.replace("_", "-"), str(value))
+    ]
+
+    status = main(["ctl", action, "--emulator", recorder.url, *options])
+
+    assert status == 0, capsys.readouterr().err
+    assert recorder.requests == [("POST", f"/_emulator/{action}", expected)]
+
+
+@pytest.mark.parametrize(
+    ("argv", "sent"),
+    [
+        (["streams"], ("GET", "/_emulator/streams", None)),
+        (["history"], ("GET", "/_emulator/history", None)),
+        (["callbacks", "--wait", "3"], ("GET", "/_emulator/callbacks?wait=3.0", None)),
+        (
+            ["faults", "--legacy-error", "1001", "--count", "2"],
+            ("POST", "/_emulator/faults", {"legacy_error": "1001", "count": 2}),
+        ),
+        (
+            ["faults", "--callback-faults", "drop=0.5"],
+            ("POST", "/_emulator/faults", {"callbacks": "drop=0.5"}),
+        ),
+    ],
+    ids=["streams", "history", "callbacks-wait", "legacy-error", "callback-faults"],
+)
+def test_ctl_readers_and_faults_keep_their_options(
+    argv: list[str],
+    sent: tuple[str, str, Any],
+    recorder: Recorder,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The commands outside the World's table send what they always sent."""
+    status = main(["ctl", argv[0], "--emulator", recorder.url, *argv[1:]])
+
+    assert status == 0, capsys.readouterr().err
+    assert recorder.requests == [sent]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["stop", "--stream", "a", "--width", "640"],
+        ["push", "--stream", "a", "--width", "wide"],
+        ["record", "--stream", "a", "--file-format", "avi"],
+        ["streams", "--stream", "a"],
+    ],
+    ids=["option-of-another-action", "not-an-integer", "not-a-choice", "reader"],
+)
+def test_ctl_refuses_what_the_table_refuses_before_sending(
+    argv: list[str], recorder: Recorder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An option the action does not take, or of the wrong kind, exits 2 unsent."""
+    with pytest.raises(SystemExit) as exited:
+        main(["ctl", argv[0], "--emulator", recorder.url, *argv[1:]])
+
+    assert exited.value.code == 2
+    assert argv[-2] in capsys.readouterr().err
+    assert recorder.requests == []
 
 
 def socket_port_without_listener() -> int:

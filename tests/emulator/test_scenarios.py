@@ -319,6 +319,8 @@ def test_workload_feeds_the_worlds_sink() -> None:
         {"seed": "7"},
         {"streams": True},
         {"prefix": 3},
+        {"steps": 50, "max_gap": 10**7},
+        {"steps": 2, "max_gap": MAX_AT // 2 + 1},
     ],
     ids=[
         "no-streams",
@@ -327,12 +329,38 @@ def test_workload_feeds_the_worlds_sink() -> None:
         "text-seed",
         "bool-streams",
         "prefix",
+        "far-past-max-at",
+        "just-past-max-at",
     ],
 )
 def test_malformed_workloads_are_refused(settings: dict[str, Any]) -> None:
     """A workload with a count out of range or of the wrong type is refused."""
     with pytest.raises(ScenarioError):
         Workload(**settings)
+
+
+def test_a_workload_whose_longest_span_is_max_at_runs_to_its_end() -> None:
+    """steps * max_gap equal to MAX_AT is allowed, and every call falls in time."""
+    world, clock = fast_world()
+
+    summary = run_workload(
+        world, Workload(steps=2, max_gap=MAX_AT // 2), sleep=clock.sleep
+    )
+
+    assert len(summary.steps) == 2
+    assert summary.steps[-1].at <= MAX_AT
+
+
+def test_a_workload_that_could_pass_max_at_is_refused_before_any_call() -> None:
+    """run_spec refuses such a workload with the bound, and the World hears nothing."""
+    world, clock = fast_world()
+
+    with pytest.raises(ScenarioError, match=f"steps \\* max_gap <= {MAX_AT}"):
+        run_spec(
+            world, {"workload": {"steps": 50, "max_gap": 10**7}}, sleep=clock.sleep
+        )
+
+    assert (world.emitted, world.streams(), clock()) == ([], [], START)
 
 
 # Specs ------------------------------------------------------------------------------
