@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -73,19 +74,32 @@ def _receiver_handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    """A real HTTP callback receiver on an ephemeral port."""
+@contextmanager
+def loopback_server() -> Iterator[ThreadingHTTPServer]:
+    """A threading HTTP server on an ephemeral loopback port until the block ends.
+
+    Its handler is set by the caller, who needs the port to build it; no request
+    can arrive before the caller has handed the address out.
+    """
     server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
-    found = Receiver(url=f"http://127.0.0.1:{server.server_address[1]}/callback")
-    server.RequestHandlerClass = _receiver_handler(found)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield found
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A real HTTP callback receiver on an ephemeral port."""
+    with loopback_server() as server:
+        found = Receiver(url=f"http://127.0.0.1:{server.server_address[1]}/callback")
+        server.RequestHandlerClass = _receiver_handler(found)
+        yield found
 
 
 @pytest.fixture

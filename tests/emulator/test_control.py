@@ -12,10 +12,9 @@ import select
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,13 @@ from emulator.scenarios import FakeClock
 from emulator.server import build, start_in_thread
 from emulator.tls import make_ca_and_cert
 from emulator.world import ARGUMENTS, MUTATORS, Argument, World
-from tests.emulator.conftest import START, Receiver, Running, StartEmulator
+from tests.emulator.conftest import (
+    START,
+    Receiver,
+    Running,
+    StartEmulator,
+    loopback_server,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -1020,16 +1025,10 @@ def _recorder_handler(recorder: Recorder) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture
 def recorder() -> Iterator[Recorder]:
     """A real HTTP server on loopback that records what ctl sends."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
-    found = Recorder(url=f"http://127.0.0.1:{server.server_address[1]}")
-    server.RequestHandlerClass = _recorder_handler(found)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield found
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with loopback_server() as server:
+        found = Recorder(url=f"http://127.0.0.1:{server.server_address[1]}")
+        server.RequestHandlerClass = _recorder_handler(found)
+        yield found
 
 
 def sample(name: str, argument: Argument) -> str | int:
