@@ -5,12 +5,13 @@ An explicit argument beats an environment variable, which beats a default:
 
 The model is plain pydantic rather than pydantic-settings: the callback runs on
 every cold start of a cloud function, and pydantic-settings loads about 195 more
-modules (asyncio, ssl, dotenv among them) for features we do not use. Measured
-on a two-core machine, median of 15 fresh processes each: importing pydantic
-and building one BaseModel took 104 ms, importing pydantic-settings and building
-one BaseSettings 143 ms (a second run: 123 and 147 ms). The 25 to 40 ms between
-them is a tenth to a sixth of the callback's whole cold start. The names below
-are the whole contract; the README's table lists the same ones.
+modules (asyncio, ssl, dotenv among them) for features we do not use.
+``python -m bench settings_import`` measures it in fresh processes: on a
+two-core machine pydantic-settings with one setting took 1.35x as long as
+pydantic with one model (224 ms against 165 ms), while importing and loading
+these settings took 1.01x. The difference is a fifth of the callback's whole
+cold start. The names below are the whole contract; the README's table lists
+the same ones.
 
 A bad value fails at start with a :class:`~shared.errors.ConfigError` that
 names the variable and never repeats the value, since many of them are secrets.
